@@ -1,0 +1,1 @@
+"""Facial-expression augmentation-and-classification pipeline (one module per DVC stage)."""

@@ -1,0 +1,1 @@
+"""Small shared core: canonical dataset format, params, errors, atomic outputs, emotion names."""

@@ -1,0 +1,62 @@
+"""Stage `report`: gather every stage's headline figures into reports/metrics.json.
+
+`dvc exp show` / `dvc metrics diff` turn this one file into columns, so it holds numbers only
+(plus the dataset names), nested by stage. Usage: python -m pipeline.report NAME=PATH [NAME=PATH ...]
+where each PATH is a stage's metrics json; a stage's `headline` block is taken when it has one.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+from .core.cli import run_stage
+from .core.errors import PipelineError
+from .core.outputs import write_json
+
+METRICS_FILE = Path("reports/metrics.json")
+
+
+def numbers_only(value):
+    """Keep the numeric leaves (and short strings such as dataset names) of a json tree."""
+    if isinstance(value, dict):
+        kept = {str(k): numbers_only(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v is not None and v != {}}
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, str) and len(value) <= 40:
+        return value
+    return None
+
+
+def gather(named_paths: dict[str, Path]) -> dict:
+    metrics = {}
+    for name, path in named_paths.items():
+        if not path.is_file():
+            raise PipelineError(f"{path}: metrics file not found (stage '{name}' has not run)")
+        try:
+            data = json.loads(path.read_text())
+        except json.JSONDecodeError as exc:
+            raise PipelineError(f"{path}: not valid json ({exc.msg} at line {exc.lineno})") from None
+        block = data.get("headline", data) if isinstance(data, dict) else data
+        metrics[name] = numbers_only(block)
+    return metrics
+
+
+def main(argv=None):
+    args = sys.argv[1:] if argv is None else argv
+    named = {}
+    for arg in args:
+        name, sep, path = arg.partition("=")
+        if not sep or not name or not path:
+            raise PipelineError(f"report: argument '{arg}' is not NAME=PATH")
+        named[name] = Path(path)
+    if not named:
+        raise PipelineError("report: no metrics files given (NAME=PATH ...)")
+    write_json(METRICS_FILE, gather(named))
+    print(f"wrote {METRICS_FILE} from {len(named)} stage(s)")
+
+
+if __name__ == "__main__":
+    run_stage(main)

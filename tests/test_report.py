@@ -1,0 +1,25 @@
+import json
+
+import pytest
+
+from pipeline import report
+from pipeline.core.errors import PipelineError
+
+
+def test_report_gathers_headlines_numbers_only(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.json").write_text(json.dumps({"headline": {"accuracy": 0.7, "dataset": "demo"}, "big": [1, 2]}))
+    (tmp_path / "b.json").write_text(json.dumps({"auc": {"happy": 0.9}, "note": "x" * 200, "ok": True}))
+    report.main(["cnn=a.json", "svm=b.json"])
+    out = json.loads((tmp_path / "reports/metrics.json").read_text())
+    assert out == {"cnn": {"accuracy": 0.7, "dataset": "demo"}, "svm": {"auc": {"happy": 0.9}, "ok": 1}}
+
+
+def test_report_missing_or_bad_input_names_the_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(PipelineError, match="missing.json"):
+        report.main(["cnn=missing.json"])
+    (tmp_path / "bad.json").write_text("{not json")
+    with pytest.raises(PipelineError, match="bad.json"):
+        report.main(["cnn=bad.json"])
+    assert not (tmp_path / "reports/metrics.json").exists()

@@ -7,10 +7,17 @@ import yaml
 from .errors import PipelineError
 
 PARAMS_FILE = Path("params.yaml")
+_override: Path | None = None
 
 
-def load_params(path: Path | str = PARAMS_FILE) -> dict:
-    path = Path(path)
+def use_params_file(path: Path | str | None) -> None:
+    """Read params from `path` instead of params.yaml (scratch profiles outside DVC runs)."""
+    global _override
+    _override = Path(path) if path else None
+
+
+def load_params(path: Path | str | None = None) -> dict:
+    path = Path(path) if path else (_override or PARAMS_FILE)
     if not path.is_file():
         raise PipelineError(f"{path}: params file not found (run from the repository root)")
     with open(path) as f:
@@ -20,10 +27,10 @@ def load_params(path: Path | str = PARAMS_FILE) -> dict:
     return params
 
 
-def section(name: str, path: Path | str = PARAMS_FILE) -> dict:
+def section(name: str, path: Path | str | None = None) -> dict:
     params = load_params(path)
     if name not in params:
-        raise PipelineError(f"{path}: missing section '{name}'")
+        raise PipelineError(f"{path or _override or PARAMS_FILE}: missing section '{name}'")
     return params[name]
 
 

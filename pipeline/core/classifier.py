@@ -169,7 +169,7 @@ class ResumableTraining:
             return None
         return state
 
-    def fit(self, build_model, train_ds, val_ds, epochs: int, class_weight=None, verbose=1):
+    def fit(self, build_model, train_ds, val_ds, epochs: int, class_weight=None, verbose=1, callbacks=()):
         """Return (best model, state dict with history, best_epoch, stopped_early)."""
         import keras
 
@@ -187,7 +187,8 @@ class ResumableTraining:
         callback = _EpochCheckpoint(self, state)
         if state["epoch"] < epochs and state["wait"] < self.patience:
             model.fit(train_ds, validation_data=val_ds, epochs=epochs, initial_epoch=state["epoch"],
-                      callbacks=[callback], class_weight=class_weight, verbose=verbose)
+                      callbacks=[callback, *callbacks], class_weight=class_weight, verbose=verbose,
+                      shuffle=False)  # tf.data shuffles
         state["done"] = True
         state["stopped_early"] = state["wait"] >= self.patience and state["epoch"] < epochs
         self._write_state(state)

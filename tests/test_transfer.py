@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 import yaml
 
+from pipeline.augment_transfer import plan_augmentation
+from pipeline.core.dataset import FaceDataset
 from pipeline.core.errors import PipelineError
 from pipeline.core.landmarks import N_POINTS, PARTS, draw_landmarks, landmark_images
 from pipeline.transfer import (FusionGAN, TransferGAN, fusion_network, make_triples, patch_discriminator,
@@ -134,7 +136,7 @@ def test_ssim_psnr_of_identical_and_different_images():
 
 def test_stages_end_to_end_on_demo(tmp_path, monkeypatch, demo_dataset):
     pytest.importorskip("dlib")
-    from pipeline import evaluate_transfer, landmarks, train_transfer
+    from pipeline import augment_transfer, evaluate_transfer, landmarks, train_transfer
 
     monkeypatch.chdir(tmp_path)
     demo_dataset.save("data/cropped/demo.npz")
@@ -158,3 +160,24 @@ def test_stages_end_to_end_on_demo(tmp_path, monkeypatch, demo_dataset):
     table = (tmp_path / "reports/tables/transfer.md").read_text()
     assert "pix2pix" in table and "demo" in table
     assert (tmp_path / "reports/transfer/grid_proposed.png").stat().st_size > 0
+    augment_transfer.main([])
+    aug = FaceDataset.load("data/transfer/dataset.npz")
+    split = json.loads((tmp_path / "models/transfer/split.json").read_text())["subjects"]
+    assert len(aug) > 0 and aug.synthetic.all() and set(aug.split) == {"train"}
+    assert len(set(aug.ids)) == len(aug) and aug.image_size == demo_dataset.image_size
+    assert {split[s] for s in aug.subject} | {split[s] for s in aug.extra["source_subject"]} == {"train"}
+    assert np.all(aug.subject != aug.extra["source_subject"])
+
+
+def test_augmentation_plan_gives_subjects_expressions_they_lack(demo_dataset):
+    d = demo_dataset
+    rows = np.arange(len(d))
+    plan = plan_augmentation(d.labels, d.subject, rows, per_subject=2, seed=0)
+    assert plan
+    for t, s in plan:
+        assert d.subject[t] != d.subject[s]
+        assert d.labels[s] not in set(d.labels[d.subject == d.subject[t]].tolist())
+    per_target = {}
+    for t, _ in plan:
+        per_target[d.subject[t]] = per_target.get(d.subject[t], 0) + 1
+    assert max(per_target.values()) <= 2

@@ -89,12 +89,14 @@ def detect_landmarks(images: np.ndarray, progress: bool = False) -> tuple[np.nda
     return points, found
 
 
-def draw_landmarks(points: np.ndarray, size: int, thickness: int = 1) -> np.ndarray:
+def draw_landmarks(points: np.ndarray, size: int, thickness: int | None = None) -> np.ndarray:
     """Draw one face's 68 points as a landmark image: float32 (size, size), -1 background, +1 lines.
 
-    Each facial part is a polyline (eyes and lips closed), which gives the generator denser
-    guidance than isolated dots.
+    Each facial part is a polyline (eyes and lips closed), which gives the networks denser guidance
+    than isolated dots; lines are size/32 px thick (1 px below 64), so a small shift of a point
+    still overlaps its old line and the fusion module's L1 loss has a gradient to follow.
     """
+    thickness = max(1, size // 32) if thickness is None else int(thickness)
     points = np.asarray(points, np.float32)
     if points.shape != (N_POINTS, 2):
         raise ValueError(f"expected ({N_POINTS}, 2) landmark points, got {points.shape}")

@@ -50,7 +50,9 @@ class FaceCropper:
         self.size = int(params.get("size", 48))
         if self.size < 8:
             raise PipelineError(f"params.yaml: crop.size={self.size} is too small (>= 8)")
-        self.detectors = [choice(d, DETECTORS, "crop.detectors") for d in (params.get("detectors") or [])]
+        detectors = params.get("detectors") or []
+        detectors = [detectors] if isinstance(detectors, str) else detectors
+        self.detectors = [choice(d, DETECTORS, "crop.detectors") for d in detectors]
         self.passthrough = choice(params.get("passthrough", "tight"), ("tight", "never"), "crop.passthrough")
         self.tight_max_side = int(params.get("tight_max_side", 64))
         self.tight_min_face = float(params.get("tight_min_face", 0.5))

@@ -40,8 +40,19 @@ RAFD_NAME = re.compile(r"^Rafd(\d+)_(\d+)_([A-Za-z]+)_([A-Za-z]+)_([A-Za-z]+)_([
 
 # ---- image reading -----------------------------------------------------------------------
 def read_gray(path: Path) -> np.ndarray:
-    """Read one image file as uint8 grayscale, or fail naming the file."""
-    image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+    """Read one image file as uint8 grayscale, or fail naming the file.
+
+    OpenCV decodes a truncated JPEG or PNG without complaint (grey fill), so the end marker is
+    checked first.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise PipelineError(f"{path}: unreadable image ({exc.strerror})") from None
+    suffix = path.suffix.lower()
+    truncated = (suffix in (".jpg", ".jpeg") and b"\xff\xd9" not in data[-4096:]) or \
+        (suffix == ".png" and b"IEND" not in data[-4096:])
+    image = None if truncated else cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
     if image is None or image.size == 0:
         raise PipelineError(f"{path}: unreadable or corrupted image")
     return image

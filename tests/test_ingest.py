@@ -197,6 +197,15 @@ def test_corrupted_image(workdir):
     assert_fails("unreadable or corrupted", "S010_004_00000018.png")
 
 
+def test_truncated_jpeg(workdir):
+    folder = workdir / "data/raw/train/happy"
+    folder.mkdir(parents=True)
+    cv2.imwrite(str(folder / "Training_1.jpg"), face(1))
+    data = cv2.imencode(".jpg", face(2))[1].tobytes()
+    (folder / "Training_2.jpg").write_bytes(data[: len(data) // 2])
+    assert_fails("unreadable or corrupted", "Training_2.jpg")
+
+
 def test_csv_with_wrong_columns(workdir):
     (workdir / "data/raw/fer2013.csv").write_text("label,image\n0,1 2 3\n")
     assert_fails("wrong columns", "fer2013.csv")

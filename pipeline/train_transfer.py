@@ -16,19 +16,18 @@ import keras
 import numpy as np
 
 from .core.cli import run_stage
-from .core.dataset import FaceDataset
 from .core.errors import PipelineError
 from .core.landmarks import landmark_images
 from .core.outputs import atomic_path, write_json
 from .core.params import section
-from .landmarks import CROPPED_DIR, LANDMARK_DIR, load_landmarks, resolve_source
+from .landmarks import LANDMARK_DIR, load_input, load_landmarks
 from .transfer import (FusionGAN, TransferGAN, adam_pair, fusion_network, make_triples, paired_dataset,
                        patch_discriminator, split_subjects, to_unit, unet_generator)
 
 MODEL_DIR = Path("models/transfer")
 REPORT_DIR = Path("reports/transfer")
 DEFAULTS = {
-    "source": "auto", "size": 32, "base_filters": 8, "fusion_filters": 8, "fusion_epochs": 1, "epochs": 1,
+    "source": "auto", "input": "cropped", "size": 32, "base_filters": 8, "fusion_filters": 8, "fusion_epochs": 1, "epochs": 1,
     "train_pairs": 64, "test_pairs": 32, "test_fraction": 0.2, "batch_size": 8, "g_lr": 2e-4, "d_lr": 1e-4,
     "beta_1": 0.5, "beta_2": 0.999, "fusion_weights": [0.1, 10, 100], "transfer_weights": [1, 100],
     "flip": True, "seed": 0, "grid": 5,
@@ -53,9 +52,7 @@ class TransferData:
     """The transfer dataset at working resolution: faces, landmark images, subject split."""
 
     def __init__(self, params: dict):
-        self.source = resolve_source(str(params["source"]))
-        self.path = CROPPED_DIR / f"{self.source}.npz"
-        self.data = FaceDataset.load(self.path)
+        self.source, self.path, self.data = load_input(params)
         if not self.data.has_subjects or not np.all(self.data.sequence != ""):
             raise PipelineError(f"{self.path}: transfer needs subject and sequence ids on every row")
         self.points = load_landmarks(LANDMARK_DIR / f"{self.source}.npz", self.data)
@@ -133,7 +130,7 @@ def main(argv=None):
         generators["pix2pix"].save(tmp)
     write_json(MODEL_DIR / "split.json", {"dataset": data.source, "subjects": data.subject_split})
     write_json(REPORT_DIR / "training.json", {
-        "dataset": data.source, "size": size, "train_subjects": sum(v == "train" for v in data.subject_split.values()),
+        "dataset": data.source, "input": str(data.path), "size": size, "train_subjects": sum(v == "train" for v in data.subject_split.values()),
         "test_subjects": sum(v == "test" for v in data.subject_split.values()), "train_triples": len(tr),
         "params": params, "history": histories,
     })

@@ -183,7 +183,8 @@ def discriminator_feature_model(discriminator, layer: str = "d_act4"):
 class DCGAN(keras.Model):
     """Generator + discriminator trained by `fit()`; alternating D then G Adam steps, BCE loss.
 
-    The D step is one forward/backward pass on concat(real, fake) (one BatchNorm batch).
+    The D step is one forward/backward pass on concat(real, fake) (one BatchNorm batch); the G
+    step reuses that fake batch, so each step runs the generator forward once, not twice.
     """
 
     def __init__(self, generator, discriminator, latent_dim: int, seed: int = 0, **kwargs):
@@ -216,8 +217,11 @@ class DCGAN(keras.Model):
         ops = keras.ops
         n = ops.shape(real)[0]
         z = keras.random.normal((n, self.latent_dim), seed=self.seed_generator)
-        fake = self.generator(z, training=True)
-        images = ops.concatenate([real, ops.cast(fake, real.dtype)], axis=0)
+        # One generator forward serves both steps (as in the PyTorch DCGAN example): the tape
+        # keeps its graph for the G step, which then sees the freshly updated D.
+        with tf.GradientTape(persistent=True) as g_tape:
+            fake = self.generator(z, training=True)
+        images = ops.concatenate([real, ops.cast(ops.stop_gradient(fake), real.dtype)], axis=0)
         labels = ops.concatenate([ops.ones((n, 1)), ops.zeros((n, 1))], axis=0)
         with tf.GradientTape() as tape:
             p = self.discriminator(images, training=True)
@@ -225,12 +229,12 @@ class DCGAN(keras.Model):
         d_vars = self.discriminator.trainable_weights
         self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars))
 
-        z = keras.random.normal((n, self.latent_dim), seed=self.seed_generator)
-        with tf.GradientTape() as tape:
-            p_fake = self.discriminator(self.generator(z, training=True), training=True)
+        with g_tape:
+            p_fake = self.discriminator(fake, training=True)
             g_loss = self.loss_fn(ops.ones((n, 1)), p_fake)
         g_vars = self.generator.trainable_weights
-        self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars))
+        self.g_optimizer.apply_gradients(zip(g_tape.gradient(g_loss, g_vars), g_vars))
+        del g_tape
 
         self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)

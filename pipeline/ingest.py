@@ -18,6 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pandas as pd
+from tqdm import tqdm
 
 from pipeline.core.cli import run_stage
 from pipeline.core.dataset import FaceDataset
@@ -65,7 +66,8 @@ def read_images(paths: list[Path], max_side: int) -> np.ndarray:
     image's shape scaled to fit `max_side`, so one source always stacks into one array.
     """
     with ThreadPoolExecutor(max_workers=4) as pool:
-        images = list(pool.map(read_gray, paths))
+        images = list(tqdm(pool.map(read_gray, paths), total=len(paths), desc="read images", unit="img",
+                           mininterval=2, disable=len(paths) < 2000))
     h, w = images[0].shape
     scale = min(1.0, max_side / max(h, w))
     shape = (max(1, round(h * scale)), max(1, round(w * scale)))
@@ -330,27 +332,39 @@ def group_stats(keys: np.ndarray, ds: FaceDataset, skip: np.ndarray) -> dict:
             "_row_group": row_group, "_spanning": spanning}
 
 
+def train_rows_sharing_eval(row_group: np.ndarray, split: np.ndarray) -> np.ndarray:
+    """Training rows in a group (row_group >= 0) that also holds a val/test row."""
+    grouped = row_group >= 0
+    group_has_eval = np.zeros(row_group.max() + 2, bool)
+    np.logical_or.at(group_has_eval, row_group[grouped & (split != "train")], True)
+    return grouped & (split == "train") & group_has_eval[row_group]
+
+
 def audit(ds: FaceDataset, params: dict) -> tuple[dict, np.ndarray]:
     """Leakage audit of one source; returns (report, mask of rows to keep)."""
+    policy = params.get("drop") or {}
+    blank_policy = choice(policy.get("blank", "train"), ("train", "all", "none"), "data.audit.drop.blank")
+    drop_exact = bool(policy.get("train_copies_of_eval", True))
+    drop_near = bool(policy.get("train_near_copies_of_eval", False))
     flat = ds.images.reshape(len(ds), -1)
     blank = flat.max(axis=1).astype(int) - flat.min(axis=1) <= int(params.get("blank_tolerance", 8))
     exact = group_stats(image_hashes(ds.images), ds, np.zeros(len(ds), bool))
     report = {"dataset": ds.source, "rows": len(ds),
               "exact_duplicates": {k: v for k, v in exact.items() if not k.startswith("_")}}
-    if params.get("near_duplicates", True):
-        near = group_stats(average_hashes(ds.images), ds, blank)
-        report["near_duplicates"] = {k: v for k, v in near.items() if not k.startswith("_")}
-        report["near_duplicates"]["method"] = "equal 64-bit average hash of the 8x8 downsample (blank images excluded)"
     # Training copies of an image that also sits in a val/test split leak test data into training.
-    group = exact["_row_group"]
-    group_has_eval = np.zeros(group.max() + 1, bool)
-    np.logical_or.at(group_has_eval, group[ds.split != "train"], True)
-    leaked = (ds.split == "train") & group_has_eval[group]
+    leaked = train_rows_sharing_eval(exact["_row_group"], ds.split)
+    near_leaked = np.zeros(len(ds), bool)
+    if params.get("near_duplicates", True) or drop_near:
+        near = group_stats(average_hashes(ds.images), ds, blank)
+        near_leaked = train_rows_sharing_eval(near["_row_group"], ds.split)
+        report["near_duplicates"] = {k: v for k, v in near.items() if not k.startswith("_")}
+        report["near_duplicates"]["train_rows_sharing_eval"] = int(near_leaked.sum())
+        report["near_duplicates"]["method"] = "equal 64-bit average hash of the 8x8 downsample (blank images excluded)"
     drop = np.zeros(len(ds), bool)
-    policy = params.get("drop", {})
-    if policy.get("train_copies_of_eval", True):
+    if drop_exact:
         drop |= leaked
-    blank_policy = choice(policy.get("blank", "train"), ("train", "all", "none"), "data.audit.drop.blank")
+    if drop_near:
+        drop |= near_leaked
     if blank_policy == "train":
         drop |= blank & (ds.split == "train")
     elif blank_policy == "all":
@@ -361,10 +375,11 @@ def audit(ds: FaceDataset, params: dict) -> tuple[dict, np.ndarray]:
     report["dropped"] = {
         "total": int(drop.sum()),
         "train_copies_of_eval_images": int((drop & leaked).sum()),
+        "train_near_copies_of_eval_images": int((drop & near_leaked & ~leaked).sum()),
         "blank": int((drop & blank).sum()),
         "by_class": {c: int((drop & (ds.labels == i)).sum()) for i, c in enumerate(ds.classes)},
         "by_split": {s: int((drop & (ds.split == s)).sum()) for s in np.unique(ds.split)},
-        "policy": {"train_copies_of_eval": bool(policy.get("train_copies_of_eval", True)), "blank": blank_policy},
+        "policy": {"train_copies_of_eval": drop_exact, "train_near_copies_of_eval": drop_near, "blank": blank_policy},
     }
     return report, ~drop
 
@@ -385,7 +400,7 @@ def audit_markdown(source: str, report: dict) -> str:
         lines += [f"| near-duplicate groups (8x8 average hash) | {n['groups']} |",
                   f"| near-duplicate groups spanning splits | {n['groups_spanning_splits']} |"]
     lines += ["", f"Dropped {d['total']} rows ({d['train_copies_of_eval_images']} training copies of val/test images, "
-              f"{d['blank']} blank); policy {d['policy']}. Near-duplicates are reported, not dropped.", ""]
+              f"{d['train_near_copies_of_eval_images']} more near copies, {d['blank']} blank); policy {d['policy']}.", ""]
     return "\n".join(lines)
 
 

@@ -87,6 +87,21 @@ def test_audit_can_keep_everything(workdir):
     assert len(load("fer2013")) == 3
 
 
+def test_near_duplicates_are_reported_and_dropped_on_request(workdir):
+    smooth = cv2.resize(face(1, size=8), (48, 48), interpolation=cv2.INTER_NEAREST)
+    nudged = np.clip(smooth.astype(int) + 1, 0, 255).astype(np.uint8)  # not byte-identical, same 8x8 hash
+    rows = [(0, nudged, "Training"), (0, smooth, "PrivateTest"), (1, face(2), "Training")]
+    write_fer_csv(workdir / "data/raw/fer2013.csv", rows)
+    ingest.main([])
+    audit = json.loads(Path("reports/ingest/audit_fer2013.json").read_text())
+    assert audit["exact_duplicates"]["groups"] == 0
+    assert audit["near_duplicates"]["groups"] == 1 and audit["near_duplicates"]["groups_spanning_splits"] == 1
+    assert len(load("fer2013")) == 3
+    write_params(workdir, audit={"drop": {"train_near_copies_of_eval": True}})
+    ingest.main([])
+    assert load("fer2013").ids.tolist() == ["fer2013.csv#1", "fer2013.csv#2"]
+
+
 def test_fer_image_folders_take_usage_from_prefix(workdir):
     raw = workdir / "data/raw"
     files = {"train/angry/Training_10.png": face(1), "train/happy/Training_11.png": face(2),

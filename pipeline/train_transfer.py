@@ -67,8 +67,14 @@ class TransferData:
         return make_triples(d.labels, d.subject, d.sequence, self.rows[split], n, seed)
 
 
+# Params that do not change what a training epoch does: a run killed and restarted with another
+# epoch count (or evaluation setting) resumes from its last epoch instead of starting again.
+NOT_IN_RUN_KEY = ("epochs", "fusion_epochs", "test_pairs", "grid", "augment_per_subject")
+
+
 def run_key(params: dict, data: TransferData) -> str:
-    h = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode())
+    kept = {k: v for k, v in params.items() if k not in NOT_IN_RUN_KEY}
+    h = hashlib.sha256(json.dumps(kept, sort_keys=True, default=str).encode())
     h.update(data.data.ids.tobytes())
     h.update(data.points.tobytes())
     return h.hexdigest()[:12]
@@ -76,19 +82,19 @@ def run_key(params: dict, data: TransferData) -> str:
 
 def fit_phase(name: str, model: keras.Model, arrays: tuple, params: dict, epochs: int, ckpt_dir: Path) -> dict:
     """fit() one module with per-epoch backups; a finished phase is reloaded, not retrained."""
-    done = ckpt_dir / f"{name}.done.weights.h5"
+    done = ckpt_dir / f"{name}.e{epochs}.done.weights.h5"  # finished phase, for that epoch count
     model([a[:2] for a in (arrays[:-1] if isinstance(model, FusionGAN) else arrays[:2])])  # build before restoring
     if done.is_file():
         model.load_weights(done)
         print(f"{name}: finished earlier in this run, weights reloaded from {done}")
-        return json.loads((ckpt_dir / f"{name}.history.json").read_text())
+        return json.loads((ckpt_dir / f"{name}.e{epochs}.history.json").read_text())
     ds = paired_dataset(arrays, int(params["batch_size"]), bool(params["flip"]), int(params["seed"]))
     backup = keras.callbacks.BackupAndRestore(str(ckpt_dir / name))
     print(f"{name}: {len(arrays[0])} examples, {epochs} epoch(s)")
     history = model.fit(ds, epochs=epochs, callbacks=[backup], shuffle=False, verbose=2).history if epochs else {}
     history = {k: [round(float(v), 5) for v in vals] for k, vals in history.items()}
     model.save_weights(done)
-    (ckpt_dir / f"{name}.history.json").write_text(json.dumps(history))
+    (ckpt_dir / f"{name}.e{epochs}.history.json").write_text(json.dumps(history))
     return history
 
 

@@ -393,7 +393,7 @@ def audit_markdown(source: str, report: dict) -> str:
              f"| extra copies | {e['extra_copies']} |",
              f"| groups spanning splits | {e['groups_spanning_splits']} |",
              f"| groups with conflicting labels | {e['groups_with_conflicting_labels']} |",
-             f"| blank (constant) images | {report['blank_images']['count']} |",
+             f"| blank images (grey range <= blank_tolerance) | {report['blank_images']['count']} |",
              f"| training copies of val/test images | {report['train_copies_of_eval_images']} |"]
     if "near_duplicates" in report:
         n = report["near_duplicates"]

@@ -107,6 +107,7 @@ def rebalance_train(train: FaceDataset, strategy: str, params: dict, targets: di
     rows.usage = np.full(len(rows), "", dtype=train.usage.dtype)
     rows.au_known = np.zeros(len(rows), bool)
     rows.au = np.zeros_like(rows.au)
+    rows.extra = {k: np.zeros_like(v) for k, v in rows.extra.items()}  # '' / 0: per-row facts of no real image
     return FaceDataset.concat([train, rows])
 
 

@@ -87,6 +87,7 @@ def test_smote_interpolates_up_to_an_int_target(tmp_path, monkeypatch):
     assert train_counts(ds) == {"angry": 10, "disgust": 8, "happy": 8}
     new = ds.subset(ds.synthetic)
     assert len(new) == 5 + 2 and set(new.subject) == {""} and not new.au_known.any()
+    assert set(new.extra["crop_outcome"]) == {""}
     assert targets["fill"]["angry"] == 0 and targets["targets"]["angry"] == 8
     assert_eval_untouched(ds)
 

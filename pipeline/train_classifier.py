@@ -277,6 +277,9 @@ def evaluate_protocol(name: str, ds: FaceDataset, mode: str, synthetic, params: 
         "online_classical_augmentation": bool(online),
         **metrics,
     }
+    if mode == "gan" and len(folds) > 1:
+        result["note"] = ("GAN images come from GANs trained on the primary dataset's training split, "
+                          "which can include this protocol's test subjects")
     rows = confusion_rows(y_true, y_pred, classes)
     with atomic_path(report_dir / f"confusion_{name}.csv") as tmp:
         import csv

@@ -80,7 +80,8 @@ def run_key(params: dict, data: TransferData) -> str:
     return h.hexdigest()[:12]
 
 
-def fit_phase(name: str, model: keras.Model, arrays: tuple, params: dict, epochs: int, ckpt_dir: Path) -> dict:
+def fit_phase(name: str, model: keras.Model, arrays: tuple, params: dict, epochs: int, ckpt_dir: Path,
+              callbacks=()) -> dict:
     """fit() one module with per-epoch backups; a finished phase is reloaded, not retrained."""
     done = ckpt_dir / f"{name}.e{epochs}.done.weights.h5"  # finished phase, for that epoch count
     model([a[:2] for a in (arrays[:-1] if isinstance(model, FusionGAN) else arrays[:2])])  # build before restoring
@@ -91,7 +92,7 @@ def fit_phase(name: str, model: keras.Model, arrays: tuple, params: dict, epochs
     ds = paired_dataset(arrays, int(params["batch_size"]), bool(params["flip"]), int(params["seed"]))
     backup = keras.callbacks.BackupAndRestore(str(ckpt_dir / name))
     print(f"{name}: {len(arrays[0])} examples, {epochs} epoch(s)")
-    history = model.fit(ds, epochs=epochs, callbacks=[backup], shuffle=False, verbose=2).history if epochs else {}
+    history = model.fit(ds, epochs=epochs, callbacks=[backup, *callbacks], shuffle=False, verbose=2).history if epochs else {}
     history = {k: [round(float(v), 5) for v in vals] for k, vals in history.items()}
     model.save_weights(done)
     (ckpt_dir / f"{name}.e{epochs}.history.json").write_text(json.dumps(history))

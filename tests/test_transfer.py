@@ -197,3 +197,30 @@ def test_transfer_input_choice_and_shape_checks(tmp_path, monkeypatch, demo_data
     demo_dataset.with_images(demo_dataset.images[:, :, :40]).save("data/canonical/demo.npz")
     with pytest.raises(PipelineError, match="square"):
         load_input({"source": "demo", "input": "canonical"})
+
+
+def test_killed_phase_resumes_from_its_last_epoch(tmp_path):
+    import keras
+
+    from pipeline.train_transfer import DEFAULTS, fit_phase
+
+    class KillAfterFirstEpoch(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            raise KeyboardInterrupt
+
+    rng = np.random.default_rng(0)
+    arrays = tuple(rng.uniform(-1, 1, (8, 16, 16, 1)).astype(np.float32) for _ in range(3))
+
+    def model():
+        gan = TransferGAN(unet_generator(16, 2, 4), patch_discriminator(16, 2, 4))
+        gan.compile(keras.optimizers.Adam(2e-4, 0.5), keras.optimizers.Adam(1e-4, 0.5))
+        return gan
+
+    with pytest.raises(KeyboardInterrupt):
+        fit_phase("proposed", model(), arrays, DEFAULTS, 3, tmp_path, callbacks=[KillAfterFirstEpoch()])
+    assert (tmp_path / "proposed").is_dir() and not list(tmp_path.glob("*.done.weights.h5"))
+    history = fit_phase("proposed", model(), arrays, DEFAULTS, 3, tmp_path)
+    assert len(history["l1"]) == 2  # epochs 2 and 3 only: epoch 1 was restored, not rerun
+    assert (tmp_path / "proposed.e3.done.weights.h5").is_file()
+    again = fit_phase("proposed", model(), arrays, DEFAULTS, 3, tmp_path)  # finished: reloaded
+    assert again == history

@@ -190,6 +190,17 @@ def test_frechet_distance_closed_form_for_two_gaussians():
     assert frechet_distance(mu1, s1, mu1, s1) == pytest.approx(0, abs=1e-8)
 
 
+def test_fid_from_samples_equals_the_closed_form_on_their_statistics():
+    from pipeline.core.distribution_metrics import frechet_distance_of_samples, gaussian_stats
+
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(size=(200, 6)), rng.normal(size=(150, 6)) @ np.diag([1, 2, 1, 1, 0.5, 1]) + 0.3
+    assert frechet_distance_of_samples(a, b) == pytest.approx(
+        frechet_distance(*gaussian_stats(a), *gaussian_stats(b)), rel=1e-8)
+    small = rng.normal(size=(20, 64))  # fewer samples than dimensions: singular covariances
+    assert frechet_distance_of_samples(small, small) == pytest.approx(0, abs=1e-8)
+
+
 def test_fid_and_kid_near_zero_for_identical_sets_and_flag_small_sets():
     x = np.random.default_rng(1).normal(size=(300, 8))
     f = fid(x, x)

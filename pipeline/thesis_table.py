@@ -119,8 +119,8 @@ def build(modes: list, reports: Path = REPORTS) -> str:
     datasets = sorted({m["dataset"] for m in known})
     profiles = sorted({m.get("profile", "?") for m in known})
     classes = first["classes"]
-    off = first.get("official", {})
-    th = first.get("thesis_random_split", {})
+    off = next((m["official"] for m in known if m.get("official")), {})
+    th = next((m["thesis_random_split"] for m in known if m.get("thesis_random_split")), {})
     out = [
         "# Thesis (seed 003) CNN results vs ours",
         "",

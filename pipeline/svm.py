@@ -15,6 +15,7 @@ Table VI emotion rules. Writes reports/svm/ and reports/tables/svm_paper.md.
 
 import argparse
 import hashlib
+import json
 import time
 import warnings
 from pathlib import Path
@@ -534,8 +535,6 @@ def main(argv=None):
     index_file = FEATURES_DIR / "index.json"
     if not index_file.is_file():
         raise PipelineError(f"{index_file}: not found (run stage svm_features first)")
-    import json
-
     index = json.loads(index_file.read_text())
     experiments = cfg.get("experiments") or []
     if args.only:

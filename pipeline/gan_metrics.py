@@ -255,11 +255,10 @@ def main(argv=None) -> None:
 
     import keras
 
-    import pipeline.core.gan  # noqa: F401  (registers PixelNorm for loading)
+    from pipeline.core.gan import check_trained_on  # also registers PixelNorm for loading
 
+    cards = {c: check_trained_on(MODELS / c, ds.source) for c in classes}
     generators = {c: keras.saving.load_model(MODELS / c / "generator.keras", compile=False) for c in classes}
-    cards = {c: json.loads((MODELS / c / "training.json").read_text()) for c in classes
-             if (MODELS / c / "training.json").is_file()}
     sets, train_mask, eval_mask, eval_desc = collect_sets(ds, classes, generators, n, seed)
     print(f"gan_metrics: {len(classes)} classes, {n} fakes per class; reference = real train rows, "
           f"eval = {eval_desc}")

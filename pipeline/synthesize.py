@@ -88,12 +88,13 @@ def main(argv=None) -> None:
     def generator_for(name):
         import keras
 
-        import pipeline.core.gan  # noqa: F401  (registers PixelNorm for loading)
+        from pipeline.core.gan import check_trained_on  # also registers PixelNorm for loading
 
         path = MODELS / name / "generator.keras"
         if not path.is_file():
             raise PipelineError(f"{path}: no generator for class '{name}', which {TARGETS} asks "
                                 f"{need[name]} images of (add it to gan.classes)")
+        check_trained_on(path.parent, balanced.source)
         return keras.saving.load_model(path, compile=False)
 
     synthetic = synthesize(balanced, need, generator_for, seed=int(params.get("seed", 0)),

@@ -217,3 +217,10 @@ def test_fid_and_kid_near_zero_for_identical_sets_and_flag_small_sets():
 def test_inception_score_bounds():
     assert inception_score(np.eye(4)[np.arange(40) % 4], splits=1)["value"] == pytest.approx(4, rel=1e-6)
     assert inception_score(np.full((40, 4), 0.25), splits=2)["value"] == pytest.approx(1)
+
+
+def test_generator_trained_on_another_dataset_is_refused(gan, tmp_path):
+    (tmp_path / "training.json").write_text(json.dumps({"dataset": "demo"}))
+    assert gan.check_trained_on(tmp_path, "demo")["dataset"] == "demo"
+    with pytest.raises(PipelineError, match="trained on 'demo' but the balanced dataset is 'fer2013'"):
+        gan.check_trained_on(tmp_path, "fer2013")

@@ -493,6 +493,19 @@ def train_dcgan(images: np.ndarray, cfg: GANConfig, workdir: Path | str, what: s
 
 # ---- publishing a finished run ------------------------------------------------------------
 
+def check_trained_on(model_dir: Path | str, source: str) -> dict:
+    """The model card of a trained GAN; fails when it was trained on another dataset than `source`."""
+    card_path = Path(model_dir) / "training.json"
+    try:
+        card = json.loads(card_path.read_text())
+    except (OSError, ValueError):
+        raise PipelineError(f"{card_path}: missing or unreadable (rerun train_gan)") from None
+    if card.get("dataset") != source:
+        raise PipelineError(f"{card_path}: generator was trained on '{card.get('dataset')}' but the "
+                            f"balanced dataset is '{source}' (retrain it: train_gan)")
+    return card
+
+
 def save_models(result: TrainingResult, model_dir: Path | str, card: dict) -> None:
     """generator.keras, discriminator.keras and training.json (what was trained, how long)."""
     model_dir = Path(model_dir)

@@ -29,7 +29,7 @@ from .core.errors import PipelineError
 from .core.facs import PAPER_AUS, rule_agreement, rule_au_labels
 from .core.features import FEATURES_DIR, load_features, stratified_rows
 from .core.metrics import classification_metrics, confusion_figure
-from .core.outputs import save_figure, write_json, write_text
+from .core.outputs import atomic_path, save_figure, write_json, write_text
 from .core.params import choice, section
 
 CROPPED_DIR = Path("data/cropped")
@@ -526,9 +526,34 @@ def markdown_report(results: list[dict], skipped: list[dict], agreement: dict, i
     return "\n".join(lines)
 
 
+def _cache_stem(cache_dir, key, cfg: dict) -> Path:
+    settings = {k: v for k, v in cfg.items() if k not in ("experiments", "n_jobs", "blas_threads")}
+    text = json.dumps([list(key), settings], sort_keys=True, default=str)
+    return Path(cache_dir) / hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+def save_cached(cache_dir, key, cfg: dict, result: dict) -> None:
+    stem = _cache_stem(cache_dir, key, cfg)
+    write_json(stem.with_suffix(".json"), {k: v for k, v in result.items() if not k.startswith("_")})
+    with atomic_path(stem.with_suffix(".npz")) as tmp:
+        with open(tmp, "wb") as f:
+            np.savez(f, scores=result["_scores"], y=result["_y"])
+
+
+def load_cached(cache_dir, key, cfg: dict) -> dict | None:
+    stem = _cache_stem(cache_dir, key, cfg)
+    if not (stem.with_suffix(".json").is_file() and stem.with_suffix(".npz").is_file()):
+        return None
+    with np.load(stem.with_suffix(".npz"), allow_pickle=False) as z:
+        return {**json.loads(stem.with_suffix(".json").read_text()), "_scores": z["scores"], "_y": z["y"]}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", help="run only these experiment ids (hand runs; reports hold only them)")
+    parser.add_argument("--cache", help="hand runs: keep each finished run in this folder and reuse it (bounded runs "
+                                        "that are stopped can be resumed or reported)")
+    parser.add_argument("--cached-only", action="store_true", help="with --cache: report cached runs, skip the rest")
     args = parser.parse_args(argv)
     cfg = section("svm")
     seed = int(cfg.get("seed", 0))
@@ -565,9 +590,17 @@ def main(argv=None):
                 skipped.append({"id": spec["id"], "feature_set": fs, "reason": f"no {fs} features for {train}/{test}"})
                 continue
             key = (spec["task"], fs, train, test, spec.get("labels", "auto"), spec.get("test_labels"))
+            cached = load_cached(args.cache, key, cfg) if args.cache and key not in done else None
+            if cached is None and args.cached_only and key not in done:
+                skipped.append({"id": spec["id"], "feature_set": fs, "reason": "not run in this bounded run"})
+                continue
+            if cached is not None:
+                done[key] = cached
             if key not in done:
                 print(f"[{spec['id']}] {spec['task']} {fs}: train {train}, test {test}", flush=True)
                 done[key] = run_experiment(spec, fs, train, test, store, cfg, seed)
+                if args.cache:
+                    save_cached(args.cache, key, cfg, done[key])
                 print(f"[{spec['id']}] {fs}: average AUC {fmt(done[key]['average_auc'])} "
                       f"({done[key]['seconds']} s)", flush=True)
             results.append({**done[key], "id": spec["id"], "task": spec["task"], "paper": spec.get("paper"),

@@ -153,8 +153,10 @@ def test_stages_on_demo_write_tables_and_skip_missing_data(tmp_path, monkeypatch
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
     svm_features.main([])
     assert (tmp_path / "data/features/d-standin/demo.npz").is_file()
-    svm.main([])
+    svm.main(["--cache", "cache"])
     metrics = json.loads((tmp_path / "reports/svm/metrics.json").read_text())
+    svm.main(["--cache", "cache", "--cached-only"])  # a stopped bounded run reports what it finished
+    assert json.loads((tmp_path / "reports/svm/metrics.json").read_text()) == metrics
     assert set(metrics["headline"]) == {"emo", "au", "au-rules"}
     assert 0.0 <= metrics["headline"]["emo"]["d_auc"] <= 1.0 and "hog_accuracy" in metrics["headline"]["emo"]
     table = (tmp_path / "reports/tables/svm_paper.md").read_text()

@@ -76,6 +76,9 @@ def features_and_probs(model, images: np.ndarray) -> tuple[np.ndarray, np.ndarra
     import keras
 
     both = keras.Model(model.input, [model.get_layer("features").output, model.output])
+    if len(images) == 0:  # e.g. a class with no test rows (Keras predict fails on empty input)
+        return (np.zeros((0, both.outputs[0].shape[-1]), np.float32),
+                np.zeros((0, both.outputs[1].shape[-1]), np.float32))
     feats, probs = both.predict(images[..., None].astype(np.float32) / 255.0, batch_size=256, verbose=0)
     return feats, probs
 
@@ -199,7 +202,7 @@ def table1(metrics: dict) -> str:
         floor = pooled_inc["floor_fid"]
         floor_cell = f"{fmt(floor['value'], 1)} (n={floor['n_a']} vs {floor['n_b']})"
     else:
-        fid_cell = floor_cell = "skipped (fid extra not installed)"
+        fid_cell = floor_cell = "skipped (see inception_note in metrics.json)"
     lines = [
         f"# GAN quality: paper 000 Table 1 beside this pipeline ({metrics['dataset']})",
         "",

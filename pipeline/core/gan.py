@@ -183,8 +183,9 @@ def discriminator_feature_model(discriminator, layer: str = "d_act4"):
 class DCGAN(keras.Model):
     """Generator + discriminator trained by `fit()`; alternating D then G Adam steps, BCE loss.
 
-    The D step is one forward/backward pass on concat(real, fake) (one BatchNorm batch); the G
-    step reuses that fake batch, so each step runs the generator forward once, not twice.
+    The D step sees the real and the fake batch separately (own BatchNorm statistics, as the G
+    step's fake-only batch has); the G step reuses that fake batch, so each step runs the
+    generator forward once, not twice.
     """
 
     def __init__(self, generator, discriminator, latent_dim: int, seed: int = 0, **kwargs):
@@ -221,11 +222,13 @@ class DCGAN(keras.Model):
         # keeps its graph for the G step, which then sees the freshly updated D.
         with tf.GradientTape(persistent=True) as g_tape:
             fake = self.generator(z, training=True)
-        images = ops.concatenate([real, ops.cast(ops.stop_gradient(fake), real.dtype)], axis=0)
-        labels = ops.concatenate([ops.ones((n, 1)), ops.zeros((n, 1))], axis=0)
+        # Real and fake go through D as separate batches: with BatchNorm, a mixed batch lets D
+        # separate them by batch statistics the G step (fake-only batch) never sees, and
+        # training collapses (d_loss -> 0 while g_loss -> 0 too).
         with tf.GradientTape() as tape:
-            p = self.discriminator(images, training=True)
-            d_loss = self.loss_fn(labels, p)
+            p_real = self.discriminator(real, training=True)
+            p_fake_d = self.discriminator(ops.stop_gradient(fake), training=True)
+            d_loss = 0.5 * (self.loss_fn(ops.ones((n, 1)), p_real) + self.loss_fn(ops.zeros((n, 1)), p_fake_d))
         d_vars = self.discriminator.trainable_weights
         self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars))
 
@@ -238,8 +241,8 @@ class DCGAN(keras.Model):
 
         self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)
-        self.d_real_tracker.update_state(ops.mean(p[:n]))
-        self.d_fake_tracker.update_state(ops.mean(p[n:]))
+        self.d_real_tracker.update_state(ops.mean(p_real))
+        self.d_fake_tracker.update_state(ops.mean(p_fake_d))
         return {m.name: m.result() for m in self.metrics}
 
 

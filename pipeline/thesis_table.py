@@ -173,6 +173,9 @@ def build(modes: list, reports: Path = REPORTS) -> str:
             "- The thesis states its figures as training-curve averages (Fig. 6.2 \"average accuracy of 63.39%\"), "
             "not as test-set scores, and gives no split seed, network size or epochs; its 63.39% and 63.03% "
             "disagree, and its \"~85%\" is approximate. The published column is quoted, not reproduced.",
+            "- A random split leaks even without augmentation when a dataset holds near-copies: CK+ stores "
+            "3 frames of every sequence (and several sequences per subject), FER-2013 holds about 1.8k "
+            "byte-identical duplicates; a subject-independent or official split keeps them apart.",
             "- The official protocol is the only one comparable with the FER-2013 literature (PrivateTest) "
             "and with the peer model's figure.", ""]
     return "\n".join(out)

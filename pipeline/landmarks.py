@@ -8,6 +8,7 @@ reports/landmarks/summary.json and a sample sheet of drawn landmarks.
 """
 
 import argparse
+import hashlib
 from pathlib import Path
 
 import cv2
@@ -54,11 +55,17 @@ def load_input(params: dict) -> tuple[str, Path, FaceDataset]:
     return source, path, data
 
 
-def save_landmarks(path: Path, ids, points, detected, source: str) -> None:
+def image_digest(images: np.ndarray) -> str:
+    """Fingerprint of the pixels landmarks were taken from, so stale landmarks are caught."""
+    return hashlib.sha256(np.ascontiguousarray(images, np.uint8).tobytes()).hexdigest()
+
+
+def save_landmarks(path: Path, ids, points, detected, source: str, images: np.ndarray) -> None:
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as f:
             np.savez_compressed(f, ids=np.asarray(ids, str), points=points.astype(np.float32),
-                                detected=detected.astype(bool), source=np.asarray(source))
+                                detected=detected.astype(bool), source=np.asarray(source),
+                                image_digest=np.asarray(image_digest(images)))
 
 
 def load_landmarks(path: Path, dataset: FaceDataset) -> np.ndarray:
@@ -67,11 +74,18 @@ def load_landmarks(path: Path, dataset: FaceDataset) -> np.ndarray:
         raise PipelineError(f"{path}: landmarks file not found (run the landmarks stage first)")
     with np.load(path, allow_pickle=False) as z:
         ids, points = z["ids"], z["points"]
+        digest = str(z["image_digest"]) if "image_digest" in z.files else ""
     index = {k: i for i, k in enumerate(ids.tolist())}
     missing = [k for k in dataset.ids.tolist() if k not in index]
     if missing:
         raise PipelineError(f"{path}: no landmarks for {len(missing)} rows of {dataset.source} (e.g. {missing[0]}); rerun landmarks")
-    return points[[index[k] for k in dataset.ids.tolist()]]
+    order = np.array([index[k] for k in dataset.ids.tolist()], np.int64)
+    stored_order_images = np.empty_like(dataset.images)
+    stored_order_images[order] = dataset.images
+    if len(ids) == len(dataset) and digest != image_digest(stored_order_images):
+        raise PipelineError(f"{path}: landmarks were taken from other pixels than {dataset.source}'s current images "
+                            "(the input changed since); rerun the landmarks stage")
+    return points[order]
 
 
 def sample_sheet(images: np.ndarray, points: np.ndarray, n: int = 16, size: int = 96) -> np.ndarray:
@@ -93,7 +107,7 @@ def main(argv=None):
     params = section("transfer")
     source, path, data = load_input(params)
     points, detected = detect_landmarks(data.images, progress=True)
-    save_landmarks(LANDMARK_DIR / f"{source}.npz", data.ids, points, detected, source)
+    save_landmarks(LANDMARK_DIR / f"{source}.npz", data.ids, points, detected, source, data.images)
     order = np.random.default_rng(0).permutation(len(data))[:16]
     sheet = sample_sheet(data.images[order], points[order])
     REPORT_DIR.mkdir(parents=True, exist_ok=True)

@@ -167,6 +167,10 @@ def test_stages_end_to_end_on_demo(tmp_path, monkeypatch, demo_dataset):
     assert len(set(aug.ids)) == len(aug) and aug.image_size == demo_dataset.image_size
     assert {split[s] for s in aug.subject} | {split[s] for s in aug.extra["source_subject"]} == {"train"}
     assert np.all(aug.subject != aug.extra["source_subject"])
+    # the cropped faces change after the landmarks were taken: stale landmarks are refused
+    demo_dataset.with_images(255 - demo_dataset.images).save("data/cropped/demo.npz")
+    with pytest.raises(PipelineError, match="rerun the landmarks"):
+        train_transfer.main([])
 
 
 def test_augmentation_plan_gives_subjects_expressions_they_lack(demo_dataset):

@@ -75,7 +75,10 @@ def train_domain_classifier(images, labels, n_classes, epochs, seed, what):
 def features_and_probs(model, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     import keras
 
-    both = keras.Model(model.input, [model.get_layer("features").output, model.output])
+    both = getattr(model, "features_and_probs", None)  # one model per classifier: no retracing
+    if both is None:
+        both = model.features_and_probs = keras.Model(model.input, [model.get_layer("features").output,
+                                                                    model.output])
     if len(images) == 0:  # e.g. a class with no test rows (Keras predict fails on empty input)
         return (np.zeros((0, both.outputs[0].shape[-1]), np.float32),
                 np.zeros((0, both.outputs[1].shape[-1]), np.float32))

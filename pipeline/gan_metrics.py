@@ -248,7 +248,9 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.parse_args(argv)
     params = section("gan_metrics")
-    fid_mode = choice(params.get("fid", "auto"), ("auto", "off"), "gan_metrics.fid")
+    fid_mode = params.get("fid", "auto")
+    fid_mode = {False: "off", True: "auto"}.get(fid_mode, fid_mode)  # YAML reads a bare off as false
+    fid_mode = choice(fid_mode, ("auto", "off"), "gan_metrics.fid")
     n = int(params.get("samples_per_class", 64))
     seed = int(params.get("seed", 0))
     if n < 2:

@@ -51,7 +51,7 @@ def build_domain_classifier(n_classes: int, size: int):
     x = x_in
     for width in (32, 64, 128):
         x = layers.Conv2D(width, 3, padding="same", activation="relu")(x)
-        x = layers.BatchNormalization()(x)
+        x = layers.BatchNormalization(momentum=0.9)(x)  # short trainings: moving stats must settle
         x = layers.MaxPooling2D()(x)
     x = layers.GlobalAveragePooling2D()(x)
     feats = layers.Dense(128, activation="relu", name="features")(x)

@@ -158,7 +158,19 @@ def _l1(a, b):
     return tf.reduce_mean(tf.abs(a - b))
 
 
-class FusionGAN(keras.Model):
+class _TwoOptimizerGAN(keras.Model):
+    """Shared plumbing of the fusion and transfer GANs: one optimizer per network, loss trackers."""
+
+    def compile(self, g_optimizer, d_optimizer, **kwargs):
+        super().compile(**kwargs)
+        self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+
+class FusionGAN(_TwoOptimizerGAN):
     """Feature-point fusion module Φ trained with adversarial (D_J) + cycle + L1 losses (eq. 6).
 
     Batches are (L_s, L_t, J_o): source landmarks, target landmarks, target's landmarks showing the
@@ -171,14 +183,6 @@ class FusionGAN(keras.Model):
         self.fusion, self.discriminator = fusion, discriminator
         self.loss_weights_ = tuple(float(w) for w in weights)
         self.trackers = {k: keras.metrics.Mean(name=k) for k in ("d_loss", "g_adv", "cycle", "l1")}
-
-    def compile(self, g_optimizer, d_optimizer, **kwargs):
-        super().compile(**kwargs)
-        self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
 
     def call(self, inputs, training=False):
         return self.fusion(inputs, training=training)
@@ -204,7 +208,7 @@ class FusionGAN(keras.Model):
         return {k: t.result() for k, t in self.trackers.items()}
 
 
-class TransferGAN(keras.Model):
+class TransferGAN(_TwoOptimizerGAN):
     """Expression transfer module Ω (or the pix2pix baseline): cGAN + L1 (eq. 9).
 
     Batches are (condition, P_t, I_o): condition = fused landmark image J_gen (proposed) or the source
@@ -216,14 +220,6 @@ class TransferGAN(keras.Model):
         self.generator, self.discriminator = generator, discriminator
         self.loss_weights_ = tuple(float(w) for w in weights)
         self.trackers = {k: keras.metrics.Mean(name=k) for k in ("d_loss", "g_gan", "l1")}
-
-    def compile(self, g_optimizer, d_optimizer, **kwargs):
-        super().compile(**kwargs)
-        self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
 
     def call(self, inputs, training=False):
         condition, p_t = inputs

@@ -14,12 +14,19 @@ from .core.errors import PipelineError
 from .core.outputs import write_json
 
 METRICS_FILE = Path("reports/metrics.json")
+MAX_DEPTH = 3  # levels kept below a stage's name: enough for cnn_none.official.f1.<class>
 
 
-def numbers_only(value):
-    """Keep the numeric leaves (and short strings such as dataset names) of a json tree."""
+def numbers_only(value, depth: int = MAX_DEPTH):
+    """Keep the numeric leaves (and short strings such as dataset names) of a json tree.
+
+    Deeper detail (per-class counts of every crop outcome, ...) stays in the stage's own report,
+    so that `dvc exp show` gets a readable number of columns.
+    """
     if isinstance(value, dict):
-        kept = {str(k): numbers_only(v) for k, v in value.items()}
+        if depth == 0:
+            return None
+        kept = {str(k): numbers_only(v, depth - 1) for k, v in value.items()}
         return {k: v for k, v in kept.items() if v is not None and v != {}}
     if isinstance(value, bool):
         return int(value)

@@ -23,3 +23,12 @@ def test_report_missing_or_bad_input_names_the_file(tmp_path, monkeypatch):
     with pytest.raises(PipelineError, match="bad.json"):
         report.main(["cnn=bad.json"])
     assert not (tmp_path / "reports/metrics.json").exists()
+
+
+def test_report_keeps_three_levels_below_each_stage(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    tree = {"datasets": {"demo": {"rows": 5, "by_class": {"happy": 3}}}}
+    (tmp_path / "c.json").write_text(json.dumps(tree))
+    report.main(["crop=c.json"])
+    out = json.loads((tmp_path / "reports/metrics.json").read_text())
+    assert out == {"crop": {"datasets": {"demo": {"rows": 5}}}}

@@ -12,13 +12,13 @@ import argparse
 import json
 from pathlib import Path
 
-import cv2
 import numpy as np
 from tqdm import tqdm
 
 from .core.cli import run_stage
 from .core.dataset import FaceDataset
 from .core.errors import PipelineError
+from .core.gan import to_gan_inputs
 from .core.features import FEATURES_DIR, save_features, stratified_rows
 from .core.outputs import write_json
 from .core.params import section
@@ -54,13 +54,9 @@ def extractor_for_layer(model, layer: str, where: str = "discriminator"):
 
 
 def to_discriminator_input(images: np.ndarray, size: int) -> np.ndarray:
-    """uint8 (N, h, w) faces -> float32 (N, size, size, 1) in [-1, 1], resized with cv2."""
-    out = np.empty((len(images), size, size, 1), np.float32)
-    for i, img in enumerate(images):
-        if img.shape != (size, size):
-            img = cv2.resize(img, (size, size), interpolation=cv2.INTER_CUBIC if img.shape[0] < size else cv2.INTER_AREA)
-        out[i, :, :, 0] = img.astype(np.float32) / 127.5 - 1.0
-    return out
+    """uint8 (N, h, w) faces -> float32 (N, size, size, 1) in [-1, 1], resized exactly as the
+    feature GAN's training inputs were (core.gan.to_gan_inputs)."""
+    return to_gan_inputs(images, size)
 
 
 def discriminator_features(extractor, images: np.ndarray, batch_size: int = 256, desc: str = "features") -> np.ndarray:

@@ -15,12 +15,12 @@ identities (sources and targets) are never seen in training.
 
 import math
 
-import cv2
 import keras
 import numpy as np
 import tensorflow as tf
 
 from .core.errors import PipelineError
+from .core.gan import to_gan_inputs
 
 
 # ---- pairs ---------------------------------------------------------------------------------
@@ -74,11 +74,7 @@ def make_triples(labels, subjects, sequences, rows, n: int, seed: int) -> np.nda
 
 def to_unit(images: np.ndarray, size: int) -> np.ndarray:
     """uint8 (N, H, W) faces -> float32 (N, size, size, 1) in [-1, 1] (cubic up-, area down-sampling)."""
-    images = np.asarray(images)
-    if images.shape[1] != size:
-        interp = cv2.INTER_CUBIC if size > images.shape[1] else cv2.INTER_AREA
-        images = np.stack([cv2.resize(im, (size, size), interpolation=interp) for im in images])
-    return (images.astype(np.float32) / 127.5 - 1.0)[..., None]
+    return to_gan_inputs(images, size, upsample="cubic")
 
 
 # ---- networks ------------------------------------------------------------------------------

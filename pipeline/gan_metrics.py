@@ -27,7 +27,8 @@ from pipeline.core.params import choice, section
 
 BALANCED = Path("data/balanced/dataset.npz")
 MODELS = Path("models/gan")
-METRICS = Path("reports/gan/metrics.json")
+REPORT_DIR = Path("reports/gan")
+METRICS = REPORT_DIR / "metrics.json"
 TABLE = Path("reports/tables/gan_table1.md")
 
 # Paper 000, Table 1 (as published).
@@ -190,7 +191,8 @@ def fmt(x, digits=2):
     return "n/a" if x is None else f"{x:.{digits}f}"
 
 
-def table1(metrics: dict) -> str:
+def run_rows(metrics: dict) -> tuple[list[str], str]:
+    """One run's Table 1 rows (pipeline + real-vs-real floor) and its sentence of other figures."""
     cards = metrics["training"]
     epochs = sorted({c["epochs"] for c in cards.values()})
     batches = sorted({c["batch_size"] for c in cards.values()})
@@ -206,8 +208,29 @@ def table1(metrics: dict) -> str:
         floor_cell = f"{fmt(floor['value'], 1)} (n={floor['n_a']} vs {floor['n_b']})"
     else:
         fid_cell = floor_cell = "skipped (see inception_note in metrics.json)"
+    profile = f", {metrics['profile']}" if metrics.get("profile") else ""
+    rows = [
+        f"| this pipeline{profile} | {metrics['dataset']} ({len(cards)} per-class GANs) | "
+        f"{'/'.join(map(str, epochs))} | {'/'.join(map(str, batches))} | Inception {fid_cell} | "
+        f"domain IS {fmt(value(dom_is))} of {dom_is['max_possible']} (n={dom_is['n']}) | "
+        f"{hours:.2f} h total, {metrics['hardware']} |",
+        f"| real-vs-real floor | {metrics['dataset']} train vs {metrics['eval_rows']} | - | - | "
+        f"Inception {floor_cell} | domain IS {fmt(value(metrics['classifier']['pooled']['floor_domain_is']))} | - |",
+    ]
+    sentence = (
+        f"{metrics['dataset']}: domain FID ({metrics['dataset']}-CNN 128-d features, pooled, n={dom['fid']['n_a']} "
+        f"fakes) {fmt(value(dom['fid']), 2)}, floor {fmt(value(dom['floor_fid']), 2)}; "
+        f"GAN-test accuracy {fmt(metrics['classifier']['pooled']['gan_test_accuracy'], 3)} (n={n_fake}), "
+        f"GAN-train accuracy {fmt(metrics['classifier']['pooled']['gan_train_accuracy'], 3)} "
+        f"(n={metrics['classifier']['pooled']['gan_train_n_test']} real), "
+        f"real-trained baseline {fmt(metrics['classifier']['real_baseline']['accuracy'], 3)}.")
+    return rows, sentence
+
+
+def table1(metrics: dict, extra_runs: list[dict] = ()) -> str:
+    """Paper 000's Table 1, this run's rows, and rows of extra runs kept under reports/gan/<tag>/."""
     lines = [
-        f"# GAN quality: paper 000 Table 1 beside this pipeline ({metrics['dataset']})",
+        f"# GAN quality: paper 000 Table 1 beside this pipeline ({', '.join([metrics['dataset']] + [m['dataset'] for m in extra_runs])})",
         "",
         "| run | dataset | epochs | batch | FID | IS | train time |",
         "| --- | --- | --- | --- | --- | --- | --- |",
@@ -215,21 +238,14 @@ def table1(metrics: dict) -> str:
     for row in PUBLISHED:
         lines.append(f"| {row['run']} (published) | {row['dataset']} | {row['epochs']} | {row['batch']} | "
                      f"{row['fid']} | {row['is']} | {row['time']} |")
-    lines.append(
-        f"| this pipeline | {metrics['dataset']} ({len(cards)} per-class GANs) | "
-        f"{'/'.join(map(str, epochs))} | {'/'.join(map(str, batches))} | Inception {fid_cell} | "
-        f"domain IS {fmt(value(dom_is))} of {dom_is['max_possible']} (n={dom_is['n']}) | "
-        f"{hours:.2f} h total, {metrics['hardware']} |")
-    lines.append(f"| real-vs-real floor | {metrics['dataset']} train vs {metrics['eval_rows']} | - | - | "
-                 f"Inception {floor_cell} | domain IS {fmt(value(metrics['classifier']['pooled']['floor_domain_is']))} | - |")
+    sentences = []
+    for run in (metrics, *extra_runs):
+        rows, sentence = run_rows(run)
+        lines += rows
+        sentences.append(sentence)
     lines += [
         "",
-        f"Domain FID (FER-CNN 128-d features, pooled, n={dom['fid']['n_a']} fakes): {fmt(value(dom['fid']), 2)}; "
-        f"floor {fmt(value(dom['floor_fid']), 2)}. "
-        f"GAN-test accuracy {fmt(metrics['classifier']['pooled']['gan_test_accuracy'], 3)} (n={n_fake}), "
-        f"GAN-train accuracy {fmt(metrics['classifier']['pooled']['gan_train_accuracy'], 3)} "
-        f"(n={metrics['classifier']['pooled']['gan_train_n_test']} real), "
-        f"real-trained baseline {fmt(metrics['classifier']['real_baseline']['accuracy'], 3)}.",
+        *(f"- {x}" for x in sentences),
         "",
         "**Comparability.** The published FIDs come with no sample count, reference set or extractor "
         "details; ours is the standard TF Inception-v3 pool3 FID of class-balanced fakes against real "
@@ -237,11 +253,22 @@ def table1(metrics: dict) -> str:
         "published FIDs at all (small sets inflate FID by tens of points; the real-vs-real floor "
         "shows how far from 0 a perfect generator would land with these sample counts). A CK+ FID of "
         "0.5 is below the floor that any few-hundred-image set reaches, so it cannot be matched by "
-        "this protocol. Our IS is a *domain* IS from a 7-class FER CNN (max = number of classes), not "
-        "the ImageNet Inception Score of the paper: compare it only across runs of this pipeline. "
-        "Epochs, batch sizes and train time are per class here (one GAN per class) on 2 CPU cores.",
+        "this protocol. Our IS is a *domain* IS from a CNN trained on the same dataset's classes (max = "
+        "number of classes), not the ImageNet Inception Score of the paper: compare it only across runs "
+        "of this pipeline. Epochs, batch sizes and train time are per class here (one GAN per class) on "
+        "2 CPU cores.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def extra_runs(exclude_dataset: str) -> list[dict]:
+    """Committed runs on other datasets (reports/gan/<tag>/metrics.json, e.g. a CK+ run made outside DVC)."""
+    runs = []
+    for path in sorted(REPORT_DIR.glob("*/metrics.json")):
+        m = json.loads(path.read_text())
+        if m.get("stage") == "gan_metrics" and m.get("dataset") != exclude_dataset:
+            runs.append(m)
+    return runs
 
 
 def main(argv=None) -> None:
@@ -272,7 +299,8 @@ def main(argv=None) -> None:
           f"eval = {eval_desc}")
 
     metrics = {
-        "stage": "gan_metrics", "dataset": ds.source, "eval_rows": eval_desc, "hardware": "2 CPU cores",
+        "stage": "gan_metrics", "dataset": ds.source, "profile": str(params.get("profile", "demo")),
+        "eval_rows": eval_desc, "hardware": "2 CPU cores",
         "protocol": (f"per class: {n} fakes vs <= {n} real training images (reference); floor: <= {n} real "
                      f"eval images vs the same reference; pooled = union over classes (class-balanced)"),
         "classes": classes, "samples_per_class": n, "training": cards,
@@ -317,7 +345,7 @@ def main(argv=None) -> None:
         "n_fake_pooled": metrics["classifier"]["pooled"]["n_fake"],
     }
     write_json(METRICS, metrics)
-    write_text(TABLE, table1(metrics))
+    write_text(TABLE, table1(metrics, extra_runs(metrics["dataset"])))
     print(f"gan_metrics: done in {metrics['seconds']:.0f} s -> {METRICS}, {TABLE}")
 
 

@@ -1,6 +1,7 @@
 """Stage `thesis_table`: the thesis's published CNN figures beside ours, both protocols side by side.
 
-Reads reports/cnn/<mode>/metrics.json for every mode in `cnn.modes`, reports/cnn/peer/metrics.json
+Reads reports/cnn/<mode>/metrics.json for every mode in `cnn.modes` plus the generated modes (gan,
+transfer), reports/cnn/peer/metrics.json
 and, when present, extra runs under reports/cnn/<tag>/<mode>/ (e.g. CK+ k-fold made with
 `--out ckplus`); writes reports/tables/thesis.md.
 Usage: python -m pipeline.thesis_table [--runs reports/cnn/TAG --out reports/tables/thesis_TAG.md]
@@ -23,7 +24,9 @@ TABLE = Path("reports/tables/thesis.md")
 PUBLISHED = {"none": "63.39% (also given as 63.03%)", "gan": "~85% (\"approximate\")"}
 MODE_TITLES = {"none": "CNN, no augmentation", "classical": "+ classical (flip/shift/rotate/zoom)",
                "random_oversample": "+ random oversampling (imblearn)", "smote": "+ SMOTE (imblearn)",
-               "gan": "+ GAN images (per-class DCGAN)"}
+               "gan": "+ GAN images (per-class DCGAN)",
+               "transfer": "+ transferred expressions (landmark-guided transfer GAN)"}
+GENERATED_MODES = ("gan", "transfer")  # stages train_classifier_gan / _transfer, not in cnn.modes
 
 
 def load(path: Path) -> dict | None:
@@ -65,6 +68,10 @@ def main_table(runs: dict, peer: dict | None, published: dict = PUBLISHED) -> li
              "| ours: thesis random split (LEAKY), accuracy | macro-F1 |",
              "|---|---|---|---|---|---|"]
     for mode, m in runs.items():
+        if (m or {}).get("skipped"):
+            lines.append(f"| {MODE_TITLES.get(mode, mode)} | {published.get(mode, '-')} | skipped: {m['skipped']} "
+                         f"| | | |")
+            continue
         off, th = (m or {}).get("official"), (m or {}).get("thesis_random_split")
         lines.append(f"| {MODE_TITLES.get(mode, mode)} | {published.get(mode, '-')} | {protocol_cell(off, 'accuracy')} "
                      f"| {protocol_cell(off, 'macro_f1')} | {protocol_cell(th, 'accuracy')} | {protocol_cell(th, 'macro_f1')} |")
@@ -110,9 +117,10 @@ def per_class_table(runs: dict, protocol: str, metric: str, classes: list) -> li
 
 
 def build(modes: list, reports: Path = REPORTS) -> str:
+    modes = list(modes) + [m for m in GENERATED_MODES if m not in modes]
     runs = {mode: load(reports / mode / "metrics.json") for mode in modes}
     peer = load(reports / "peer" / "metrics.json")
-    known = [m for m in runs.values() if m]
+    known = [m for m in runs.values() if m and not m.get("skipped")] or [m for m in runs.values() if m]
     if not known:
         raise PipelineError(f"{reports}: no reports/cnn/<mode>/metrics.json found (run train_classifier first)")
     first = known[0]

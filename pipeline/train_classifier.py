@@ -1,11 +1,15 @@
 """Stage `train_classifier@<mode>`: train the CNN with one augmentation mode, score it per protocol.
 
-Usage: python -m pipeline.train_classifier MODE [--dataset PATH] [--synthetic PATH] [--out TAG]
-MODE is none | classical | random_oversample | smote | gan. Protocols (params `cnn.protocols`):
+Usage: python -m pipeline.train_classifier MODE [--dataset PATH] [--added PATH] [--out TAG]
+MODE is none | classical | random_oversample | smote (stage train_classifier@<mode>) or one of the
+generated modes gan | transfer (stages train_classifier_gan / _transfer: images made by a trained
+generator, read from --added). Protocols (params `cnn.protocols`):
   official             the dataset's own split (FER-2013: val = PublicTest, test = PrivateTest); a
-                       dataset with subjects and no official split (CK+) gets subject-independent
-                       k-fold instead (StratifiedGroupKFold on subject), reported as mean and std.
-                       Synthetic or oversampled rows enter the training split only.
+                       dataset with subjects gets the subjects ingest held out (data.subject_holdout)
+                       as test, or, with none held out, subject-independent k-fold (StratifiedGroupKFold
+                       on subject), reported as mean and std. Synthetic or oversampled rows enter the
+                       training split only; generated modes refuse k-fold on subject data, because their
+                       generators trained on every fold's test subjects.
   thesis_random_split  the thesis's protocol: augment the whole dataset first, then a random
                        80/10/10 split, so synthetic/oversampled images also land in val and test.
                        It LEAKS by construction and is labelled so in every output.
@@ -14,7 +18,7 @@ MODE is none | classical | random_oversample | smote | gan. Protocols (params `c
 import argparse
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -27,10 +31,13 @@ from .core.metrics import classification_metrics, confusion_figure, confusion_ro
 from .core.outputs import atomic_path, save_figure, write_json, write_text
 from .core.params import choice, section
 
-MODES = ("none", "classical", "random_oversample", "smote", "gan")
+TRAINED_MODES = ("none", "classical", "random_oversample", "smote")  # cnn.modes: train_classifier@<mode>
+GENERATED = {"gan": "data/synthetic/dataset.npz", "transfer": "data/transfer/dataset.npz"}  # own stages
+MODES = TRAINED_MODES + tuple(GENERATED)
 PROTOCOLS = ("official", "thesis_random_split")
+EVALUATIONS = ("auto", "holdout", "subject_kfold")
 DEFAULT_DATASET = "data/balanced/dataset.npz"
-DEFAULT_SYNTHETIC = "data/synthetic/dataset.npz"
+TRANSFER_SPLIT = Path("models/transfer/split.json")  # subjects the transfer generator trained on
 
 
 @dataclass
@@ -41,26 +48,34 @@ class Rows:
     ids: np.ndarray
     synthetic: np.ndarray
     subject: np.ndarray
+    donor: np.ndarray  # transferred faces: the subject whose expression was copied ('' otherwise)
+
+    FIELDS = ("images", "labels", "ids", "synthetic", "subject", "donor")
 
     @classmethod
     def of(cls, ds: FaceDataset, mask=None) -> "Rows":
         idx = np.flatnonzero(np.ones(len(ds), bool) if mask is None else mask)
-        return cls(ds.images[idx], ds.labels[idx], ds.ids[idx], ds.synthetic[idx], ds.subject[idx])
+        return cls(ds.images[idx], ds.labels[idx], ds.ids[idx], ds.synthetic[idx], ds.subject[idx],
+                   np.full(len(idx), "", "<U1"))
 
     @classmethod
     def empty(cls, size: int) -> "Rows":
         return cls(np.zeros((0, size, size), np.uint8), np.zeros(0, np.int64), np.zeros(0, "<U1"),
-                   np.zeros(0, bool), np.zeros(0, "<U1"))
+                   np.zeros(0, bool), np.zeros(0, "<U1"), np.zeros(0, "<U1"))
 
     def __len__(self):
         return len(self.labels)
 
     def take(self, idx) -> "Rows":
-        return Rows(self.images[idx], self.labels[idx], self.ids[idx], self.synthetic[idx], self.subject[idx])
+        return Rows(*(getattr(self, k)[idx] for k in self.FIELDS))
 
     def __add__(self, other: "Rows") -> "Rows":
-        return Rows(*(np.concatenate([getattr(self, k), getattr(other, k)])
-                      for k in ("images", "labels", "ids", "synthetic", "subject")))
+        return Rows(*(np.concatenate([getattr(self, k), getattr(other, k)]) for k in self.FIELDS))
+
+    def tied_to(self, subjects) -> np.ndarray:
+        """Rows whose identity or copied expression comes from one of `subjects`."""
+        subjects = np.asarray(sorted(set(subjects) - {""}), dtype=str)
+        return np.isin(self.subject, subjects) | np.isin(self.donor, subjects)
 
 
 # ---- augmentation modes that add rows ----------------------------------------------------------
@@ -85,7 +100,7 @@ def oversampled_rows(rows: Rows, mode: str, seed: int) -> Rows:
         src = sampler.sample_indices_[len(rows):]
         new = rows.take(src)
         ids = np.array([f"oversample:{i}:{k}" for k, i in enumerate(new.ids)])
-        return Rows(new.images, new.labels, ids, np.ones(len(src), bool), new.subject)
+        return Rows(new.images, new.labels, ids, np.ones(len(src), bool), new.subject, new.donor)
     from imblearn.over_sampling import SMOTE
 
     k = int(min(5, min(counts[c] for c in grow) - 1))
@@ -94,11 +109,19 @@ def oversampled_rows(rows: Rows, mode: str, seed: int) -> Rows:
     x, y = x[len(rows):], y[len(rows):]
     images = np.clip(np.rint(x), 0, 255).astype(np.uint8).reshape(-1, size, size)
     ids = np.array([f"smote:{int(label)}:{k}" for k, label in enumerate(y)])
-    return Rows(images, y.astype(np.int64), ids, np.ones(len(y), bool), np.full(len(y), "", "<U1"))
+    return Rows(images, y.astype(np.int64), ids, np.ones(len(y), bool), np.full(len(y), "", "<U1"),
+                np.full(len(y), "", "<U1"))
 
 
-def load_synthetic(path: Path, primary: FaceDataset) -> Rows:
-    """The GAN images, relabelled into the primary dataset's class order and image size."""
+def load_generated(path: Path, primary: FaceDataset, mode: str) -> Rows:
+    """Generated images (mode gan or transfer), relabelled into the primary dataset's class order and size.
+
+    Transferred faces keep their identity (`subject`) and the expression donor
+    (`extra['source_subject']`), so folds can drop rows tied to their val/test subjects.
+    """
+    if not path.is_file():
+        raise PipelineError(f"{path}: missing; mode {mode} reads the images its generator made "
+                            f"(run the {'synthesize' if mode == 'gan' else 'augment_transfer'} stage)")
     syn = FaceDataset.load(path)
     if len(syn) and not (np.all(syn.synthetic) and np.all(syn.split == "train")):
         raise PipelineError(f"{path}: synthetic dataset must hold rows with synthetic=True and split='train' only")
@@ -115,16 +138,20 @@ def load_synthetic(path: Path, primary: FaceDataset) -> Rows:
     clash = np.intersect1d(syn.ids, primary.ids)
     if len(clash):
         raise PipelineError(f"{path}: {len(clash)} synthetic ids also name real rows (e.g. {clash[0]})")
-    return Rows(images, remap[syn.labels] if len(syn) else syn.labels, syn.ids, np.ones(len(syn), bool),
-                np.full(len(syn), "", "<U1"))
+    n = len(syn)
+    donor = np.asarray(syn.extra.get("source_subject", np.full(n, "")), str) if mode == "transfer" else np.full(n, "")
+    subject = syn.subject if mode == "transfer" else np.full(n, "")
+    return Rows(images, remap[syn.labels] if n else syn.labels, syn.ids, np.ones(n, bool),
+                np.asarray(subject, str), np.asarray(donor, str))
 
 
-def added_rows(mode: str, rows: Rows, synthetic: Rows | None, seed: int) -> Rows:
-    """What a mode adds to a training pool (nothing for none/classical)."""
+def added_rows(mode: str, rows: Rows, generated: Rows | None, seed: int, held_out=()) -> Rows:
+    """What a mode adds to a training pool (nothing for none/classical); generated rows tied to a
+    held-out subject (identity or expression donor) are left out."""
     if mode in ("random_oversample", "smote"):
         return oversampled_rows(rows, mode, seed)
-    if mode == "gan":
-        return synthetic
+    if mode in GENERATED:
+        return generated.take(np.flatnonzero(~generated.tied_to(held_out)))
     return Rows.empty(rows.images.shape[1])
 
 
@@ -143,31 +170,86 @@ def has_official_split(ds: FaceDataset) -> bool:
     return {"PublicTest", "PrivateTest"} <= usage or not ds.has_subjects
 
 
-def official_folds(ds: FaceDataset, mode: str, synthetic: Rows | None, params: dict) -> tuple[str, list[Fold]]:
+def evaluation_kind(ds: FaceDataset, params: dict) -> str:
+    """official (the dataset's split) | holdout (subjects ingest held out) | subject_kfold."""
+    wanted = choice(params.get("evaluation", "auto"), EVALUATIONS, "cnn.evaluation")
+    has_test = bool(np.any((ds.split == "test") & ~ds.synthetic))
+    if has_official_split(ds) and wanted != "subject_kfold":
+        return "official"
+    if wanted == "holdout" and not has_test:
+        raise PipelineError(f"{ds.source}: cnn.evaluation=holdout but no subjects are held out "
+                            f"(set data.subject_holdout.test > 0)")
+    if wanted == "auto":
+        return "holdout" if has_test else "subject_kfold"
+    return wanted
+
+
+def split_by_subject(rows: Rows, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(train, val) indices: about 1/k of the subjects, stratified by class, go to val."""
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    inner = StratifiedGroupKFold(n_splits=max(2, k), shuffle=True, random_state=seed)
+    return next(inner.split(rows.images, rows.labels, rows.subject))
+
+
+def check_generator_subjects(mode: str, test_subjects, path: Path = TRANSFER_SPLIT) -> None:
+    """Refuse when the transfer generator trained on a subject this fold tests on. (Val subjects carved
+    from the training subjects may have been seen by it, as by the per-class GANs: early stopping only.)"""
+    if mode != "transfer" or not path.is_file():
+        return
+    seen = {s for s, part in json.loads(path.read_text())["subjects"].items() if part == "train"}
+    both = sorted(seen & set(test_subjects))
+    if both:
+        raise PipelineError(f"{path}: the transfer generator trained on {len(both)} subjects this protocol "
+                            f"tests on (e.g. {both[0]}); retrain it on the same data.subject_holdout split")
+
+
+def official_folds(ds: FaceDataset, mode: str, generated: Rows | None, params: dict) -> tuple[str, list[Fold]]:
     real = ~ds.synthetic
-    if has_official_split(ds) and params.get("evaluation", "auto") != "subject_kfold":
+    seed = int(params.get("seed", 0))
+    k = int(params.get("folds", 10))
+    kind = evaluation_kind(ds, params)
+    if kind == "official":
         misplaced = ds.synthetic & (ds.split != "train")
         if misplaced.any():
             raise PipelineError(f"{ds.source}: {misplaced.sum()} synthetic rows outside the train split")
         train = Rows.of(ds, ds.split == "train")  # includes rows a rebalance stage added to train
-        train = train + added_rows(mode, train, synthetic, params.get("seed", 0))
+        held_out = set(ds.subject[ds.split != "train"].tolist()) - {""}
+        check_generator_subjects(mode, set(ds.subject[ds.split == "test"].tolist()) - {""})
+        train = train + added_rows(mode, train, generated, seed, held_out)
         protocol = ("FER-2013 official: train = Training, val = PublicTest, test = PrivateTest"
                     if ds.source == "fer2013" else f"{ds.source} official split (train/val/test column)")
         return protocol, [Fold("official", train, Rows.of(ds, (ds.split == "val") & real),
                                Rows.of(ds, (ds.split == "test") & real))]
+    if kind == "holdout":
+        train, test = Rows.of(ds, ds.split == "train"), Rows.of(ds, (ds.split == "test") & real)
+        val = Rows.of(ds, (ds.split == "val") & real)
+        how_val = "the subjects ingest held out for val"
+        if not len(val):
+            tr, va = split_by_subject(train, k - 1, seed + 1)
+            train, val = train.take(tr), train.take(va)
+            how_val = f"1/{max(2, k - 1)} of the training subjects"
+        held_out = set(val.subject.tolist()) | set(test.subject.tolist())
+        check_generator_subjects(mode, set(test.subject.tolist()))
+        train = train + added_rows(mode, train, generated, seed, held_out)
+        n_subj = len(set(test.subject.tolist()))
+        protocol = (f"subject hold-out: test = the {n_subj} subjects ingest held out (data.subject_holdout), "
+                    f"val = {how_val}; no generator saw the test subjects")
+        return protocol, [Fold("holdout", train, val, test)]
+    if mode in GENERATED and ds.has_subjects:
+        raise PipelineError(f"{ds.source}: mode {mode} under subject k-fold would test on subjects its generator "
+                            f"trained on; hold subjects out instead (data.subject_holdout.test > 0, README)")
     from sklearn.model_selection import StratifiedGroupKFold
 
-    k = int(params.get("folds", 10))
-    seed = int(params.get("seed", 0))
     pool = Rows.of(ds, real)  # rows a rebalance stage made are tied to no subject: left out here
     outer = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
     folds = []
     for f, (rest, test) in enumerate(outer.split(pool.images, pool.labels, pool.subject)):
-        inner = StratifiedGroupKFold(n_splits=max(2, k - 1), shuffle=True, random_state=seed + f + 1)
-        tr, va = next(inner.split(rest, pool.labels[rest], pool.subject[rest]))
-        train = pool.take(rest[tr])
-        train = train + added_rows(mode, train, synthetic, seed)
-        folds.append(Fold(f"fold{f + 1:02d}", train, pool.take(rest[va]), pool.take(test)))
+        rest_rows = pool.take(rest)
+        tr, va = split_by_subject(rest_rows, k - 1, seed + f + 1)
+        train = rest_rows.take(tr)
+        train = train + added_rows(mode, train, generated, seed)
+        folds.append(Fold(f"fold{f + 1:02d}", train, rest_rows.take(va), pool.take(test)))
     protocol = (f"subject-independent {k}-fold (StratifiedGroupKFold on subject; val = 1/{max(2, k - 1)} "
                 f"of the training subjects), mean and std over folds")
     return protocol, folds
@@ -235,15 +317,25 @@ def evaluate_protocol(name: str, ds: FaceDataset, mode: str, synthetic, params: 
     description, folds = make(ds, mode, synthetic, params)
     online = mode in params.get("classical_in", ["classical"])
     classes = ds.classes
+    repeats = int(params.get("repeats", 1))
+    if repeats < 1:
+        raise PipelineError(f"params.yaml: cnn.repeats={repeats} must be at least 1")
+    seeds = [cfg.seed]
+    if len(folds) == 1 and repeats > 1:  # one split: train it with several seeds, report mean and std
+        seeds = [cfg.seed + r for r in range(repeats)]
+        folds = [Fold(f"{folds[0].name}-seed{s}", folds[0].train, folds[0].val, folds[0].test) for s in seeds]
+        description += f"; trained with {repeats} seeds ({seeds[0]}..{seeds[-1]}), mean and std over seeds"
+    else:
+        seeds = seeds * len(folds)
     per_fold, y_true, y_pred, first_model = [], [], [], None
-    for fold in folds:
+    for fold, fold_seed in zip(folds, seeds):
         leak = np.concatenate([fold.val.ids[fold.val.synthetic], fold.test.ids[fold.test.synthetic]])
         if name == "official" and len(leak):
             raise PipelineError(f"{name}: synthetic rows in val/test ({leak[0]}); refusing to score")
         sub = model_dir / name / (fold.name if len(folds) > 1 else "")
         print(f"[{mode}/{name}/{fold.name}] train {len(fold.train)} ({int(fold.train.synthetic.sum())} added), "
               f"val {len(fold.val)}, test {len(fold.test)}")
-        model, state, proba = train_fold(fold, mode, cfg, classes, sub, online, verbose)
+        model, state, proba = train_fold(fold, mode, replace(cfg, seed=fold_seed), classes, sub, online, verbose)
         if first_model is None:
             first_model = sub / "best.keras"
         m = classification_metrics(fold.test.labels, proba, classes)
@@ -269,7 +361,8 @@ def evaluate_protocol(name: str, ds: FaceDataset, mode: str, synthetic, params: 
         "protocol": name,
         "evaluation": description,
         "leaks_synthetic_into_test": name != "official",
-        "folds": len(folds),
+        "folds": len(folds) if len(set(seeds)) == 1 else 1,
+        "seeds": sorted(set(seeds)),
         "n_train": int(np.mean([len(f.train) for f in folds])),
         "n_train_added": int(np.mean([f.train.synthetic.sum() for f in folds])),
         "n_val": int(np.mean([len(f.val) for f in folds])),
@@ -277,9 +370,6 @@ def evaluate_protocol(name: str, ds: FaceDataset, mode: str, synthetic, params: 
         "online_classical_augmentation": bool(online),
         **metrics,
     }
-    if mode == "gan" and len(folds) > 1:
-        result["note"] = ("GAN images come from GANs trained on the primary dataset's training split, "
-                          "which can include this protocol's test subjects")
     rows = confusion_rows(y_true, y_pred, classes)
     with atomic_path(report_dir / f"confusion_{name}.csv") as tmp:
         import csv
@@ -309,11 +399,25 @@ def headline(metrics: dict) -> dict:
     return out
 
 
-def run(mode: str, dataset_path: Path, synthetic_path: Path, out_tag: str | None = None, verbose="auto") -> dict:
+def skip(mode: str, ds: FaceDataset, params: dict, model_dir: Path, report_dir: Path, reason: str) -> dict:
+    """A generated mode that cannot run on this dataset: say why in place of its metrics."""
+    print(f"train_classifier {mode}: skipped: {reason}")
+    metrics = {"dataset": ds.source, "mode": mode, "profile": str(params.get("profile", "demo")),
+               "classes": list(ds.classes), "skipped": reason}
+    write_json(model_dir / "model.json", {"mode": mode, "skipped": reason})
+    write_json(report_dir / "metrics.json", metrics)
+    return metrics
+
+
+def run(mode: str, dataset_path: Path, added_path: Path | None = None, out_tag: str | None = None,
+        verbose="auto") -> dict:
     params = section("cnn")
     choice(mode, MODES, "cnn mode")
-    for mode_name in params.get("modes", MODES):
-        choice(mode_name, MODES, "cnn.modes")
+    for mode_name in params.get("modes", TRAINED_MODES):
+        if mode_name in GENERATED:
+            raise PipelineError(f"params.yaml: cnn.modes lists {mode_name!r}; generated modes have their own "
+                                f"stage (train_classifier_{mode_name}), list only {', '.join(TRAINED_MODES)}")
+        choice(mode_name, TRAINED_MODES, "cnn.modes")
     protocols = params.get("protocols", ["official"])
     for p in protocols:
         choice(p, PROTOCOLS, "cnn.protocols")
@@ -323,9 +427,22 @@ def run(mode: str, dataset_path: Path, synthetic_path: Path, out_tag: str | None
         raise PipelineError(f"{dataset_path}: dataset is empty")
     if ds.image_size < 16:
         raise PipelineError(f"{dataset_path}: images are {ds.image_size}px, the CNN needs >= 16px")
-    synthetic = load_synthetic(synthetic_path, ds) if mode == "gan" else None
     name = mode if out_tag is None else f"{out_tag}/{mode}"
     model_dir, report_dir = Path("models/cnn") / name, Path("reports/cnn") / name
+    synthetic = None
+    if mode in GENERATED:
+        added_path = Path(added_path or GENERATED[mode])
+        if mode == "transfer" and added_path.is_file():
+            source = FaceDataset.load(added_path).source
+            if source != ds.source:
+                return skip(mode, ds, params, model_dir, report_dir,
+                            f"{added_path} holds {source} identities, the classifier dataset is {ds.source}; "
+                            f"run it on {source} (README: CK+ profile)")
+        if ds.has_subjects and evaluation_kind(ds, params) == "subject_kfold":
+            return skip(mode, ds, params, model_dir, report_dir,
+                        f"{ds.source} is scored by subject k-fold, and the {mode} generator trained on every "
+                        f"fold's test subjects; hold subjects out for it (data.subject_holdout.test > 0, README)")
+        synthetic = load_generated(added_path, ds, mode)
     metrics = {"dataset": ds.source, "mode": mode, "profile": str(params.get("profile", "demo")),
                "classes": list(ds.classes)}
     split_ids = {}
@@ -358,13 +475,14 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m pipeline.train_classifier", description=__doc__.split("\n")[0])
     parser.add_argument("mode", help=" | ".join(MODES))
     parser.add_argument("--dataset", default=None, help=f"canonical dataset (default cnn.dataset or {DEFAULT_DATASET})")
-    parser.add_argument("--synthetic", default=DEFAULT_SYNTHETIC, help="GAN images for mode gan")
+    parser.add_argument("--added", default=None, help="generated images for mode gan / transfer "
+                                                      f"(default {', '.join(f'{k}: {v}' for k, v in GENERATED.items())})")
     parser.add_argument("--out", default=None, help="write to models/cnn/OUT/MODE and reports/cnn/OUT/MODE "
                                                     "(extra runs outside DVC, e.g. --out ckplus)")
     args = parser.parse_args(argv)
     params = section("cnn")
     dataset = Path(args.dataset or params.get("dataset", DEFAULT_DATASET))
-    run(args.mode, dataset, Path(args.synthetic), args.out, verbose=params.get("verbose", "auto"))
+    run(args.mode, dataset, args.added, args.out, verbose=params.get("verbose", "auto"))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ import keras
 import numpy as np
 
 from .core.cli import run_stage
+from .core.dataset import FaceDataset
 from .core.errors import PipelineError
 from .core.landmarks import landmark_images
 from .core.outputs import atomic_path, write_json
@@ -48,6 +49,15 @@ def transfer_params() -> dict:
     return params
 
 
+def dataset_or_own_split(data: FaceDataset, test_fraction: float, seed: int) -> dict:
+    """subject -> 'train' | 'test'. When ingest held subjects out (val/test rows), those are the test
+    subjects, so the generator never sees the subjects a classifier is scored on; else an own 8:2 split."""
+    if np.any(data.split != "train"):
+        held = set(data.subject[data.split != "train"].tolist())
+        return {s: ("test" if s in held else "train") for s in sorted(set(data.subject.tolist()))}
+    return split_subjects(data.subject, test_fraction, seed)
+
+
 class TransferData:
     """The transfer dataset at working resolution: faces, landmark images, subject split."""
 
@@ -59,7 +69,7 @@ class TransferData:
         size = int(params["size"])
         self.faces = to_unit(self.data.images, size)
         self.marks = landmark_images(self.points, size)[..., None]
-        self.subject_split = split_subjects(self.data.subject, float(params["test_fraction"]), int(params["seed"]))
+        self.subject_split = dataset_or_own_split(self.data, float(params["test_fraction"]), int(params["seed"]))
         self.rows = {s: np.flatnonzero([self.subject_split[x] == s for x in self.data.subject]) for s in ("train", "test")}
 
     def triples(self, split: str, n: int, seed: int) -> np.ndarray:
@@ -77,6 +87,7 @@ def run_key(params: dict, data: TransferData) -> str:
     h = hashlib.sha256(json.dumps(kept, sort_keys=True, default=str).encode())
     h.update(data.data.ids.tobytes())
     h.update(data.points.tobytes())
+    h.update(json.dumps(data.subject_split, sort_keys=True).encode())
     return h.hexdigest()[:12]
 
 

@@ -13,21 +13,31 @@ from pipeline.core.dataset import FaceDataset
 from pipeline.core.errors import PipelineError
 from pipeline.core.metrics import classification_metrics, mean_std
 
-TINY = {"profile": "test", "dataset": "data/balanced/dataset.npz", "modes": list(tc.MODES),
+TINY = {"profile": "test", "dataset": "data/balanced/dataset.npz", "modes": list(tc.TRAINED_MODES),
         "protocols": ["official", "thesis_random_split"], "evaluation": "auto", "folds": 3,
         "classical_in": ["classical"], "widths": [4], "convs_per_block": 1, "dense": 8, "dropout": 0.1,
         "epochs": 1, "batch": 64, "lr": 0.01, "patience": 2, "seed": 0, "precision": "float32", "verbose": 0}
 
 
-def synthetic_rows(ds: FaceDataset, n: int = 20) -> FaceDataset:
+def synthetic_rows(ds: FaceDataset, n: int = 20, prefix: str = "gan") -> FaceDataset:
     """Stand-in for the GAN stage's output: noisy copies of training images, fresh ids."""
     train = ds.of_split("train")
     rng = np.random.default_rng(0)
     pick = rng.choice(len(train), n)
     images = np.clip(train.images[pick] + rng.normal(0, 10, train.images[pick].shape), 0, 255)
     return FaceDataset(images=images.astype(np.uint8), labels=train.labels[pick], classes=ds.classes,
-                       split=["train"] * n, ids=[f"gan/{i}" for i in range(n)], source=ds.source,
+                       split=["train"] * n, ids=[f"{prefix}/{i}" for i in range(n)], source=ds.source,
                        synthetic=np.ones(n, bool))
+
+
+def transferred_rows(ds: FaceDataset) -> FaceDataset:
+    """Stand-in for augment_transfer: one face per (identity, donor) pair, some donors held out."""
+    out = synthetic_rows(ds, n=len(ds), prefix="transfer")
+    out.images = ds.images.copy()
+    out.labels = ds.labels.copy()
+    out.subject = ds.subject.copy()  # identity: every subject, val/test ones included
+    out.extra = {"source_subject": np.roll(ds.subject, 7)}
+    return out
 
 
 @pytest.fixture()
@@ -40,7 +50,7 @@ def workdir(tmp_path, monkeypatch, demo_dataset):
 
 
 def test_tiny_config_trains_and_reports(workdir):
-    metrics = tc.run("smote", workdir / "data/balanced/dataset.npz", workdir / "data/synthetic/dataset.npz")
+    metrics = tc.run("smote", workdir / "data/balanced/dataset.npz")
     report = json.loads((workdir / "reports/cnn/smote/metrics.json").read_text())
     assert report["dataset"] == "demo" and report["profile"] == "test"
     off, th = report["official"], report["thesis_random_split"]
@@ -71,11 +81,18 @@ def test_tiny_config_trains_and_reports(workdir):
 @pytest.mark.parametrize("mode", tc.MODES)
 def test_no_added_row_in_val_or_test(mode, demo_dataset, tmp_path):
     synthetic_rows(demo_dataset).save(tmp_path / "syn.npz")
-    syn = tc.load_synthetic(tmp_path / "syn.npz", demo_dataset) if mode == "gan" else None
+    transferred_rows(demo_dataset).save(tmp_path / "transfer.npz")
+    syn = None
+    if mode in tc.GENERATED:
+        syn = tc.load_generated(tmp_path / ("syn.npz" if mode == "gan" else "transfer.npz"), demo_dataset, mode)
     real_ids = set(demo_dataset.ids)
     params = dict(TINY)
     for evaluation in ("auto", "subject_kfold"):
         params["evaluation"] = evaluation
+        if mode in tc.GENERATED and evaluation == "subject_kfold":
+            with pytest.raises(PipelineError, match="k-fold"):
+                tc.official_folds(demo_dataset, mode, syn, params)
+            continue
         _, folds = tc.official_folds(demo_dataset, mode, syn, params)
         assert len(folds) == (1 if evaluation == "auto" else 3)
         for fold in folds:
@@ -85,8 +102,12 @@ def test_no_added_row_in_val_or_test(mode, demo_dataset, tmp_path):
             assert held_out <= real_ids and not fold.val.synthetic.any() and not fold.test.synthetic.any()
             assert not set(fold.train.ids) & held_out
             assert len(set(fold.train.ids)) == len(fold.train)  # fresh ids: no collisions
-            if mode in ("random_oversample", "smote", "gan"):
+            if mode in ("random_oversample", "smote", "gan", "transfer"):
                 assert added
+            if mode == "transfer":  # no transferred face shows, or copies the expression of, a held-out subject
+                eval_subjects = set(fold.val.subject) | set(fold.test.subject)
+                extra = fold.train.synthetic
+                assert not (set(fold.train.subject[extra]) | set(fold.train.donor[extra])) & eval_subjects
             if evaluation == "subject_kfold":  # subject-independent
                 assert not set(fold.train.subject[~fold.train.synthetic]) & set(fold.test.subject)
                 assert not set(fold.val.subject) & set(fold.test.subject)
@@ -101,12 +122,12 @@ def test_synthetic_rows_outside_train_are_refused(demo_dataset, tmp_path):
     bad.split[:] = "test"
     bad.save(tmp_path / "bad.npz")
     with pytest.raises(PipelineError, match="split='train'"):
-        tc.load_synthetic(tmp_path / "bad.npz", demo_dataset)
+        tc.load_generated(tmp_path / "bad.npz", demo_dataset, "gan")
 
 
 def test_bad_mode_is_one_line_error(workdir):
     with pytest.raises(PipelineError, match="cnn mode"):
-        tc.run("mixup", workdir / "data/balanced/dataset.npz", workdir / "data/synthetic/dataset.npz")
+        tc.run("mixup", workdir / "data/balanced/dataset.npz")
 
 
 def test_metrics_on_known_predictions():
@@ -150,3 +171,85 @@ def test_training_resumes_after_kill(tmp_path, capsys):
     assert [h["epoch"] for h in state["history"]] == [1, 2, 3] and state["done"]
     # a different fingerprint (changed config or data) never resumes a stale checkpoint
     assert clf.ResumableTraining(tmp_path, "other", patience=5).load_state() is None
+
+
+def held_out_copy(ds: FaceDataset) -> FaceDataset:
+    """The demo with ingest's subject hold-out instead of FER-style usage (CK+ with data.subject_holdout)."""
+    from pipeline.ingest import hold_out_subjects
+
+    ds = ds.subset(np.ones(len(ds), bool))  # a copy: the fixture is shared
+    ds.usage = np.full(len(ds), "")
+    ds.split = np.full(len(ds), "train")
+    return hold_out_subjects(ds, 0.0, 0.25, 0)
+
+
+def test_holdout_evaluation_scores_held_out_subjects_only(demo_dataset, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    ds = held_out_copy(demo_dataset)
+    transferred_rows(ds).save(tmp_path / "transfer.npz")
+    rows = tc.load_generated(tmp_path / "transfer.npz", ds, "transfer")
+    params = dict(TINY)
+    assert tc.evaluation_kind(ds, params) == "holdout"
+    description, (fold,) = tc.official_folds(ds, "transfer", rows, params)
+    assert "hold-out" in description
+    test_subjects = set(ds.subject[ds.split == "test"])
+    assert set(fold.test.subject) == test_subjects and not set(fold.val.subject) & test_subjects
+    real_train = set(fold.train.subject[~fold.train.synthetic])
+    assert not real_train & (test_subjects | set(fold.val.subject))
+    extra = fold.train.synthetic
+    assert extra.any() and not (set(fold.train.subject[extra]) | set(fold.train.donor[extra])) & (
+        test_subjects | set(fold.val.subject))
+    # a transfer generator that trained on a held-out subject is refused
+    (tmp_path / "models/transfer").mkdir(parents=True)
+    seen = {s: "train" for s in set(ds.subject)}
+    (tmp_path / "models/transfer/split.json").write_text(json.dumps({"subjects": seen}))
+    with pytest.raises(PipelineError, match="trained on .* subjects this protocol tests on"):
+        tc.official_folds(ds, "transfer", rows, params)
+    params["evaluation"] = "subject_kfold"
+    _, folds = tc.official_folds(ds, "none", None, params)
+    assert len(folds) == params["folds"]
+
+
+def test_generated_modes_skip_with_a_reason(workdir, demo_dataset):
+    ds = held_out_copy(demo_dataset)
+    ds.split[:] = "train"  # no hold-out: subject k-fold, where every generator saw the test subjects
+    ds.save(workdir / "data/kfold.npz")
+    metrics = tc.run("gan", workdir / "data/kfold.npz")
+    assert "k-fold" in metrics["skipped"] and "official" not in metrics
+    assert json.loads((workdir / "reports/cnn/gan/metrics.json").read_text())["skipped"] == metrics["skipped"]
+    other = synthetic_rows(demo_dataset, prefix="transfer")
+    other.source = "ckplus"
+    other.save(workdir / "data/transfer/dataset.npz")
+    metrics = tc.run("transfer", workdir / "data/balanced/dataset.npz")
+    assert "ckplus identities" in metrics["skipped"]
+    table = thesis_table.build(["none"], workdir / "reports/cnn")
+    assert "skipped" in table
+
+
+def test_generated_mode_in_cnn_modes_is_refused(workdir):
+    params = yaml.safe_load((workdir / "params.yaml").read_text())
+    params["cnn"]["modes"] = ["none", "gan"]
+    (workdir / "params.yaml").write_text(yaml.safe_dump(params))
+    with pytest.raises(PipelineError, match="own stage"):
+        tc.run("none", workdir / "data/balanced/dataset.npz")
+
+
+def test_transfer_split_follows_ingest_hold_out(demo_dataset):
+    from pipeline.train_transfer import dataset_or_own_split
+
+    ds = held_out_copy(demo_dataset)
+    split = dataset_or_own_split(ds, 0.5, 0)
+    assert {s for s, part in split.items() if part == "test"} == set(ds.subject[ds.split == "test"])
+    ds.split[:] = "train"
+    own = dataset_or_own_split(ds, 0.5, 0)
+    assert sum(v == "test" for v in own.values()) == len(set(ds.subject)) // 2
+
+
+def test_repeats_train_one_split_with_several_seeds(workdir):
+    params = yaml.safe_load((workdir / "params.yaml").read_text())
+    params["cnn"].update(repeats=2, protocols=["official"])
+    (workdir / "params.yaml").write_text(yaml.safe_dump(params))
+    off = tc.run("none", workdir / "data/balanced/dataset.npz")["official"]
+    assert off["seeds"] == [0, 1] and off["folds"] == 1 and "2 seeds" in off["evaluation"]
+    assert set(off["accuracy"]) == {"mean", "std"} and len(off["fold_accuracy"]) == 2
+    assert (workdir / "models/cnn/none/official/official-seed1").is_dir()

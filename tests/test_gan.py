@@ -224,3 +224,31 @@ def test_generator_trained_on_another_dataset_is_refused(gan, tmp_path):
     assert gan.check_trained_on(tmp_path, "demo")["dataset"] == "demo"
     with pytest.raises(PipelineError, match="trained on 'demo' but the balanced dataset is 'fer2013'"):
         gan.check_trained_on(tmp_path, "fer2013")
+
+
+def test_table1_sets_every_run_beside_the_published_rows(tmp_path, monkeypatch):
+    from pipeline import gan_metrics
+
+    def run(dataset, fid):
+        card = {"epochs": 100, "batch_size": 8, "train_seconds_total": 3600.0}
+        dist = {"fid": {"value": fid, "n_a": 100, "n_b": 100, "comparable": False},
+                "floor_fid": {"value": 1.0, "n_a": 90, "n_b": 100, "comparable": False}}
+        domain_is = {"value": 1.5, "n": 100, "max_possible": 7}
+        return {"stage": "gan_metrics", "dataset": dataset, "profile": f"{dataset}-profile", "eval_rows": "split 'test'",
+                "hardware": "2 CPU cores", "training": {"happy": card, "sad": card}, "inception": {"pooled": dist},
+                "domain": {"pooled": dist},
+                "classifier": {"pooled": {"domain_is": domain_is, "floor_domain_is": domain_is, "n_fake": 100,
+                                          "gan_test_accuracy": 0.5, "gan_train_accuracy": 0.4, "gan_train_n_test": 50},
+                               "real_baseline": {"accuracy": 0.6}}}
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "reports/gan/ckplus").mkdir(parents=True)
+    (tmp_path / "reports/gan/ckplus/metrics.json").write_text(json.dumps(run("ckplus", 77.0)))
+    (tmp_path / "reports/gan/happy").mkdir()  # a class folder: no metrics.json, not a run
+    extra = gan_metrics.extra_runs("fer2013")
+    assert [m["dataset"] for m in extra] == ["ckplus"] and gan_metrics.extra_runs("ckplus") == []
+    table = gan_metrics.table1(run("fer2013", 300.0), extra)
+    assert "| 000 Ex5 (published) | CK+ | 100 | 8 | 0.5 |" in table
+    assert "fer2013-profile | fer2013 (2 per-class GANs) | 100 | 8 | Inception 300.0 (n=100 vs 100, not comparable)" in table
+    assert "ckplus-profile | ckplus (2 per-class GANs)" in table and "2.00 h total" in table
+    assert table.count("| real-vs-real floor |") == 2

@@ -253,3 +253,13 @@ def test_repeats_train_one_split_with_several_seeds(workdir):
     assert off["seeds"] == [0, 1] and off["folds"] == 1 and "2 seeds" in off["evaluation"]
     assert set(off["accuracy"]) == {"mean", "std"} and len(off["fold_accuracy"]) == 2
     assert (workdir / "models/cnn/none/official/official-seed1").is_dir()
+
+
+def test_rows_digest_sees_new_pixels_under_old_ids(demo_dataset):
+    """A retrained GAN writes new images under the same ids: its classifier must not resume old checkpoints."""
+    rows = tc.Rows.of(demo_dataset)
+    changed = tc.Rows.of(demo_dataset)
+    changed.images = changed.images.copy()
+    changed.images[0, 0, 0] ^= 1
+    assert tc.rows_digest(rows) == tc.rows_digest(tc.Rows.of(demo_dataset))
+    assert tc.rows_digest(rows) != tc.rows_digest(changed)

@@ -43,20 +43,21 @@ def value(v):
     return v["mean"] if isinstance(v, dict) and "mean" in v else v
 
 
-def pct(v) -> str:
+def _cell(v, scale: float, digits: int, unit: str) -> str:
+    """A value, or `mean ± std` of a {mean, std} pair, scaled and rounded; n/a when missing."""
     if v is None:
         return "n/a"
     if isinstance(v, dict) and "mean" in v:
-        return f"{100 * v['mean']:.2f}% ± {100 * v['std']:.2f}"
-    return f"{100 * v:.2f}%"
+        return f"{scale * v['mean']:.{digits}f}{unit} ± {scale * v['std']:.{digits}f}"
+    return f"{scale * v:.{digits}f}{unit}"
+
+
+def pct(v) -> str:
+    return _cell(v, 100, 2, "%")
 
 
 def num(v) -> str:
-    if v is None:
-        return "n/a"
-    if isinstance(v, dict) and "mean" in v:
-        return f"{v['mean']:.3f} ± {v['std']:.3f}"
-    return f"{v:.3f}"
+    return _cell(v, 1, 3, "")
 
 
 def protocol_cell(m: dict | None, key: str) -> str:

@@ -205,7 +205,8 @@ def run_rows(metrics: dict) -> tuple[list[str], str]:
         f = pooled_inc["fid"]
         fid_cell = f"{fmt(f['value'], 1)} (n={f['n_a']} vs {f['n_b']}{'' if f['comparable'] else ', not comparable'})"
         floor = pooled_inc["floor_fid"]
-        floor_cell = f"{fmt(floor['value'], 1)} (n={floor['n_a']} vs {floor['n_b']})"
+        floor_cell = (f"{fmt(floor['value'], 1)} (n={floor['n_a']} vs {floor['n_b']}"
+                      f"{'' if floor.get('comparable', True) else ', not comparable'})")
     else:
         fid_cell = floor_cell = "skipped (see inception_note in metrics.json)"
     profile = f", {metrics['profile']}" if metrics.get("profile") else ""

@@ -117,6 +117,15 @@ def per_class_table(runs: dict, protocol: str, metric: str, classes: list) -> li
     return lines
 
 
+def gan_provenance(gan_metrics: Path, datasets: list) -> list[str]:
+    """Which GANs made the `gan` mode's images (their profile is not the classifier's)."""
+    m = load(gan_metrics)
+    if not m or [m.get("dataset")] != datasets:
+        return []
+    return [f"- **GAN images**: per-class GANs of profile {m.get('profile', '?')} "
+            f"({gan_metrics}; Table 1 in reports/tables/gan_table1.md)."]
+
+
 def build(modes: list, reports: Path = REPORTS) -> str:
     modes = list(modes) + [m for m in GENERATED_MODES if m not in modes]
     runs = {mode: load(reports / mode / "metrics.json") for mode in modes}
@@ -141,6 +150,7 @@ def build(modes: list, reports: Path = REPORTS) -> str:
         f"- **thesis random split (LEAKY)**: {th.get('evaluation', 'not run')}. This is what the thesis did "
         "(Sec. 5.4.1, 80/10/10 of FER-2013 after GAN augmentation); a duplicate or SMOTE/GAN child of a "
         "training image in the test split is scored as if unseen.",
+        *gan_provenance(reports.parent / "gan" / "metrics.json", datasets),
         "",
         "## Accuracy and macro-F1",
         "",

@@ -263,3 +263,13 @@ def test_rows_digest_sees_new_pixels_under_old_ids(demo_dataset):
     changed.images[0, 0, 0] ^= 1
     assert tc.rows_digest(rows) == tc.rows_digest(tc.Rows.of(demo_dataset))
     assert tc.rows_digest(rows) != tc.rows_digest(changed)
+
+
+def test_thesis_table_names_the_protocol_behind_each_column():
+    def run(evaluation):
+        return {"none": {"official": {"evaluation": evaluation}}}
+
+    assert thesis_table.protocol_label(run("FER-2013 official: train = Training")) == "official protocol"
+    assert thesis_table.protocol_label(run("subject hold-out: test = the 24 subjects")) == "subject hold-out"
+    assert thesis_table.protocol_label(run("subject-independent 10-fold (...)")) == "subject k-fold"
+    assert "ours: subject hold-out, accuracy" in thesis_table.main_table(run("subject hold-out: ...") | {}, None)[0]

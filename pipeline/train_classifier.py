@@ -114,15 +114,19 @@ def oversampled_rows(rows: Rows, mode: str, seed: int) -> Rows:
 
 
 def load_generated(path: Path, primary: FaceDataset, mode: str) -> Rows:
-    """Generated images (mode gan or transfer), relabelled into the primary dataset's class order and size.
+    """Generated images (mode gan or transfer), relabelled into the primary dataset's class order and size."""
+    return generated_rows(FaceDataset.load(path) if path.is_file() else None, path, primary, mode)
+
+
+def generated_rows(syn: FaceDataset | None, path: Path, primary: FaceDataset, mode: str) -> Rows:
+    """`load_generated` on a dataset already read from `path` (None: the file is missing).
 
     Transferred faces keep their identity (`subject`) and the expression donor
     (`extra['source_subject']`), so folds can drop rows tied to their val/test subjects.
     """
-    if not path.is_file():
+    if syn is None:
         raise PipelineError(f"{path}: missing; mode {mode} reads the images its generator made "
                             f"(run the {'synthesize' if mode == 'gan' else 'augment_transfer'} stage)")
-    syn = FaceDataset.load(path)
     if len(syn) and not (np.all(syn.synthetic) and np.all(syn.split == "train")):
         raise PipelineError(f"{path}: synthetic dataset must hold rows with synthetic=True and split='train' only")
     missing = sorted(set(syn.classes) - set(primary.classes))
@@ -204,6 +208,13 @@ def check_generator_subjects(mode: str, test_subjects, path: Path = TRANSFER_SPL
                             f"tests on (e.g. {both[0]}); retrain it on the same data.subject_holdout split")
 
 
+def train_plus_added(mode: str, train: Rows, val: Rows, test: Rows, generated: Rows | None, seed: int) -> Rows:
+    """The training rows plus what the mode adds, none of it tied to a val or test subject."""
+    check_generator_subjects(mode, set(test.subject.tolist()) - {""})
+    held_out = set(val.subject.tolist()) | set(test.subject.tolist())
+    return train + added_rows(mode, train, generated, seed, held_out)
+
+
 def official_folds(ds: FaceDataset, mode: str, generated: Rows | None, params: dict) -> tuple[str, list[Fold]]:
     real = ~ds.synthetic
     seed = int(params.get("seed", 0))
@@ -214,13 +225,11 @@ def official_folds(ds: FaceDataset, mode: str, generated: Rows | None, params: d
         if misplaced.any():
             raise PipelineError(f"{ds.source}: {misplaced.sum()} synthetic rows outside the train split")
         train = Rows.of(ds, ds.split == "train")  # includes rows a rebalance stage added to train
-        held_out = set(ds.subject[ds.split != "train"].tolist()) - {""}
-        check_generator_subjects(mode, set(ds.subject[ds.split == "test"].tolist()) - {""})
-        train = train + added_rows(mode, train, generated, seed, held_out)
+        val, test = Rows.of(ds, (ds.split == "val") & real), Rows.of(ds, (ds.split == "test") & real)
+        train = train_plus_added(mode, train, val, test, generated, seed)
         protocol = ("FER-2013 official: train = Training, val = PublicTest, test = PrivateTest"
                     if ds.source == "fer2013" else f"{ds.source} official split (train/val/test column)")
-        return protocol, [Fold("official", train, Rows.of(ds, (ds.split == "val") & real),
-                               Rows.of(ds, (ds.split == "test") & real))]
+        return protocol, [Fold("official", train, val, test)]
     if kind == "holdout":
         train, test = Rows.of(ds, ds.split == "train"), Rows.of(ds, (ds.split == "test") & real)
         val = Rows.of(ds, (ds.split == "val") & real)
@@ -229,9 +238,7 @@ def official_folds(ds: FaceDataset, mode: str, generated: Rows | None, params: d
             tr, va = split_by_subject(train, k - 1, seed + 1)
             train, val = train.take(tr), train.take(va)
             how_val = f"1/{max(2, k - 1)} of the training subjects"
-        held_out = set(val.subject.tolist()) | set(test.subject.tolist())
-        check_generator_subjects(mode, set(test.subject.tolist()))
-        train = train + added_rows(mode, train, generated, seed, held_out)
+        train = train_plus_added(mode, train, val, test, generated, seed)
         n_subj = len(set(test.subject.tolist()))
         protocol = (f"subject hold-out: test = the {n_subj} subjects ingest held out (data.subject_holdout), "
                     f"val = {how_val}; no generator saw the test subjects")
@@ -322,13 +329,11 @@ def evaluate_protocol(name: str, ds: FaceDataset, mode: str, synthetic, params: 
     repeats = int(params.get("repeats", 1))
     if repeats < 1:
         raise PipelineError(f"params.yaml: cnn.repeats={repeats} must be at least 1")
-    seeds = [cfg.seed]
-    if len(folds) == 1 and repeats > 1:  # one split: train it with several seeds, report mean and std
-        seeds = [cfg.seed + r for r in range(repeats)]
+    repeated = len(folds) == 1 and repeats > 1  # one split: train it with several seeds, report mean and std
+    seeds = [cfg.seed + r for r in range(repeats)] if repeated else [cfg.seed] * len(folds)
+    if repeated:
         folds = [Fold(f"{folds[0].name}-seed{s}", folds[0].train, folds[0].val, folds[0].test) for s in seeds]
         description += f"; trained with {repeats} seeds ({seeds[0]}..{seeds[-1]}), mean and std over seeds"
-    else:
-        seeds = seeds * len(folds)
     per_fold, y_true, y_pred, first_model = [], [], [], None
     for fold, fold_seed in zip(folds, seeds):
         leak = np.concatenate([fold.val.ids[fold.val.synthetic], fold.test.ids[fold.test.synthetic]])
@@ -363,7 +368,7 @@ def evaluate_protocol(name: str, ds: FaceDataset, mode: str, synthetic, params: 
         "protocol": name,
         "evaluation": description,
         "leaks_synthetic_into_test": name != "official",
-        "folds": len(folds) if len(set(seeds)) == 1 else 1,
+        "folds": 1 if repeated else len(folds),
         "seeds": sorted(set(seeds)),
         "n_train": int(np.mean([len(f.train) for f in folds])),
         "n_train_added": int(np.mean([f.train.synthetic.sum() for f in folds])),
@@ -434,17 +439,16 @@ def run(mode: str, dataset_path: Path, added_path: Path | None = None, out_tag: 
     synthetic = None
     if mode in GENERATED:
         added_path = Path(added_path or GENERATED[mode])
-        if mode == "transfer" and added_path.is_file():
-            source = FaceDataset.load(added_path).source
-            if source != ds.source:
-                return skip(mode, ds, params, model_dir, report_dir,
-                            f"{added_path} holds {source} identities, the classifier dataset is {ds.source}; "
-                            f"run it on {source} (README: CK+ profile)")
+        added = FaceDataset.load(added_path) if added_path.is_file() else None
+        if mode == "transfer" and added is not None and added.source != ds.source:
+            return skip(mode, ds, params, model_dir, report_dir,
+                        f"{added_path} holds {added.source} identities, the classifier dataset is {ds.source}; "
+                        f"run it on {added.source} (README: CK+ profile)")
         if ds.has_subjects and evaluation_kind(ds, params) == "subject_kfold":
             return skip(mode, ds, params, model_dir, report_dir,
                         f"{ds.source} is scored by subject k-fold, and the {mode} generator trained on every "
                         f"fold's test subjects; hold subjects out for it (data.subject_holdout.test > 0, README)")
-        synthetic = load_generated(added_path, ds, mode)
+        synthetic = generated_rows(added, added_path, ds, mode)
     metrics = {"dataset": ds.source, "mode": mode, "profile": str(params.get("profile", "demo")),
                "classes": list(ds.classes)}
     split_ids = {}

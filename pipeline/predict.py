@@ -122,7 +122,7 @@ def predict_folder(folder: Path, model_path: Path, out_csv: Path, annotate_dir: 
 
     def flush(writer):
         crops = [c for *_, c in pending]
-        probs = predict_proba(model, np.concatenate(crops), batch) if crops and sum(map(len, crops)) else []
+        probs = predict_proba(model, np.concatenate(crops), batch, flip=bool(info.get("tta_flip"))) if crops and sum(map(len, crops)) else []
         start = 0
         for path, rgb, boxes, crop in pending:
             p = probs[start:start + len(crop)]

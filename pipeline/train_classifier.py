@@ -317,7 +317,7 @@ def train_fold(fold: Fold, mode: str, cfg: clf.ClassifierConfig, classes, workdi
     run = clf.ResumableTraining(workdir, cfg.fingerprint(mode, fold.name, online, rows_digest(fold.train, fold.val)),
                                 cfg.patience)
     model, state = run.fit(build, train_ds, val_ds, cfg.epochs, verbose=verbose)
-    return model, state, clf.predict_proba(model, fold.test.images, cfg.batch * 4)
+    return model, state, clf.predict_proba(model, fold.test.images, cfg.batch * 4, flip=cfg.tta_flip)
 
 
 def evaluate_protocol(name: str, ds: FaceDataset, mode: str, synthetic, params: dict, cfg, model_dir: Path,
@@ -460,7 +460,8 @@ def run(mode: str, dataset_path: Path, added_path: Path | None = None, out_tag: 
             with atomic_path(model_dir / "model.keras") as tmp:
                 tmp.write_bytes(model_file.read_bytes())
             write_json(model_dir / "model.json", {"classes": list(ds.classes), "image_size": ds.image_size,
-                                                  "dataset": ds.source, "mode": mode, "protocol": p})
+                                                  "dataset": ds.source, "mode": mode, "protocol": p,
+                                                  "tta_flip": bool(cfg.tta_flip)})
         metrics[p] = result
         print(f"[{mode}/{p}] accuracy {_fmt(result['accuracy'])}  macro-F1 {_fmt(result['macro_f1'])}")
     metrics["headline"] = {"dataset": ds.source, **headline(metrics)}

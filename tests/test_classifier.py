@@ -273,3 +273,17 @@ def test_thesis_table_names_the_protocol_behind_each_column():
     assert thesis_table.protocol_label(run("subject hold-out: test = the 24 subjects")) == "subject hold-out"
     assert thesis_table.protocol_label(run("subject-independent 10-fold (...)")) == "subject k-fold"
     assert "ours: subject hold-out, accuracy" in thesis_table.main_table(run("subject hold-out: ...") | {}, None)[0]
+
+
+def test_flip_tta_averages_a_face_and_its_mirror_and_keeps_checkpoints():
+    rng = np.random.default_rng(1)
+    x = rng.integers(0, 255, (6, 16, 16), dtype=np.uint8)
+    cfg = clf.ClassifierConfig(widths=[4], convs_per_block=1, dense=4)
+    model = clf.build_classifier(3, 16, cfg)
+    plain, mirrored = clf.predict_proba(model, x), clf.predict_proba(model, x[:, :, ::-1])
+    np.testing.assert_allclose(clf.predict_proba(model, x, flip=True), (plain + mirrored) / 2, atol=1e-6)
+    # the mirror of a symmetric face is itself: TTA changes nothing there
+    sym = np.concatenate([x[:, :, :8], x[:, :, :8][:, :, ::-1]], axis=2)
+    np.testing.assert_allclose(clf.predict_proba(model, sym, flip=True), clf.predict_proba(model, sym), atol=1e-6)
+    # evaluation-only: switching TTA on must not orphan a finished training run's checkpoint
+    assert clf.ClassifierConfig(tta_flip=True).fingerprint("m") == clf.ClassifierConfig().fingerprint("m")

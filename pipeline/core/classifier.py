@@ -37,6 +37,9 @@ class ClassifierConfig:
     shift: float = 0.1                # fraction of the image size
     rotation: float = 10.0            # degrees
     zoom: float = 0.1
+    tta_flip: bool = False            # evaluation only: average the probabilities of each face and its mirror
+
+    EVAL_ONLY = ("tta_flip",)         # fields that do not change training, so not part of the fingerprint
 
     @classmethod
     def from_params(cls, params: dict) -> "ClassifierConfig":
@@ -52,7 +55,8 @@ class ClassifierConfig:
 
     def fingerprint(self, *more) -> str:
         """Hash of the config plus anything else that makes a checkpoint reusable (data, mode)."""
-        text = json.dumps([asdict(self), [str(m) for m in more]], sort_keys=True)
+        config = {k: v for k, v in asdict(self).items() if k not in self.EVAL_ONLY}
+        text = json.dumps([config, [str(m) for m in more]], sort_keys=True)
         return hashlib.sha1(text.encode()).hexdigest()[:16]
 
 
@@ -132,11 +136,16 @@ def make_dataset(images: np.ndarray, labels: np.ndarray | None, batch: int, shuf
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
-def predict_proba(model, images: np.ndarray, batch: int = 256) -> np.ndarray:
-    """Class probabilities (N, C) for uint8 images (N, H, W)."""
+def predict_proba(model, images: np.ndarray, batch: int = 256, flip: bool = False) -> np.ndarray:
+    """Class probabilities (N, C) for uint8 images (N, H, W); with `flip`, the mean over each face and its
+    mirror (test-time augmentation: faces are near-symmetric, so the mirror is a second look for free)."""
     if len(images) == 0:
         return np.zeros((0, model.output_shape[-1]), np.float32)
-    return np.asarray(model.predict(make_dataset(images, None, batch), verbose=0), np.float32)
+    probs = np.asarray(model.predict(make_dataset(images, None, batch), verbose=0), np.float32)
+    if flip:
+        mirrored = np.ascontiguousarray(np.asarray(images)[:, :, ::-1])
+        probs = (probs + np.asarray(model.predict(make_dataset(mirrored, None, batch), verbose=0), np.float32)) / 2
+    return probs
 
 
 def class_weights(labels: np.ndarray, n_classes: int) -> dict:

@@ -287,3 +287,19 @@ def test_flip_tta_averages_a_face_and_its_mirror_and_keeps_checkpoints():
     np.testing.assert_allclose(clf.predict_proba(model, sym, flip=True), clf.predict_proba(model, sym), atol=1e-6)
     # evaluation-only: switching TTA on must not orphan a finished training run's checkpoint
     assert clf.ClassifierConfig(tta_flip=True).fingerprint("m") == clf.ClassifierConfig().fingerprint("m")
+
+
+def test_random_erasing_blanks_one_rectangle_per_face_and_is_off_by_default():
+    x = np.full((8, 24, 24), 128, np.uint8)
+    no_geometry = dict(flip=False, shift=0.0, rotation=0.0, zoom=0.0)
+    erase_all = clf.classical_augmentation(clf.ClassifierConfig(erasing=1.0, **no_geometry))
+    out = np.asarray(erase_all(clf.to_inputs(x), training=True))[..., 0]
+    changed = ~np.isclose(out, 128 / 255.0)
+    for mask in changed:  # every face loses one axis-aligned rectangle, the rest untouched
+        rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
+        assert mask.any() and mask[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1].all()
+        assert mask.sum() < mask.size
+    assert clf.classical_augmentation(clf.ClassifierConfig(**no_geometry)) is None  # default erasing 0: off
+    # a knob added later and left at its default keeps older checkpoints' fingerprint (pinned value)
+    assert clf.ClassifierConfig().fingerprint("m") == "800faa5482b7905b"
+    assert clf.ClassifierConfig(erasing=0.5).fingerprint("m") != "800faa5482b7905b"

@@ -37,9 +37,11 @@ class ClassifierConfig:
     shift: float = 0.1                # fraction of the image size
     rotation: float = 10.0            # degrees
     zoom: float = 0.1
+    erasing: float = 0.0              # probability of blanking a random rectangle (random erasing; 0 = off)
     tta_flip: bool = False            # evaluation only: average the probabilities of each face and its mirror
 
     EVAL_ONLY = ("tta_flip",)         # fields that do not change training, so not part of the fingerprint
+    ADDED_LATER = ("erasing",)        # hashed only when set away from their default
 
     @classmethod
     def from_params(cls, params: dict) -> "ClassifierConfig":
@@ -54,8 +56,13 @@ class ClassifierConfig:
         return cfg
 
     def fingerprint(self, *more) -> str:
-        """Hash of the config plus anything else that makes a checkpoint reusable (data, mode)."""
-        config = {k: v for k, v in asdict(self).items() if k not in self.EVAL_ONLY}
+        """Hash of the config plus anything else that makes a checkpoint reusable (data, mode).
+
+        Fields added after checkpoints existed (ADDED_LATER) count only away from their default,
+        so a new knob left off does not throw away training already done."""
+        defaults = ClassifierConfig()
+        config = {k: v for k, v in asdict(self).items() if k not in self.EVAL_ONLY
+                  and not (k in self.ADDED_LATER and v == getattr(defaults, k))}
         text = json.dumps([config, [str(m) for m in more]], sort_keys=True)
         return hashlib.sha1(text.encode()).hexdigest()[:16]
 
@@ -95,7 +102,7 @@ def build_classifier(n_classes: int, size: int, cfg: ClassifierConfig):
 
 
 def classical_augmentation(cfg: ClassifierConfig):
-    """Random flip, shift, rotation and zoom as Keras preprocessing layers (run inside tf.data)."""
+    """Random flip, shift, rotation, zoom and erasing as Keras preprocessing layers (run inside tf.data)."""
     import keras
     from keras import layers
 
@@ -108,7 +115,9 @@ def classical_augmentation(cfg: ClassifierConfig):
         steps.append(layers.RandomRotation(cfg.rotation / 360.0, fill_mode="nearest", seed=cfg.seed + 2))
     if cfg.zoom:
         steps.append(layers.RandomZoom(cfg.zoom, fill_mode="nearest", seed=cfg.seed + 3))
-    return keras.Sequential(steps, name="classical_augmentation")
+    if cfg.erasing:
+        steps.append(layers.RandomErasing(factor=(cfg.erasing, cfg.erasing), value_range=(0.0, 1.0), seed=cfg.seed + 4))
+    return keras.Sequential(steps, name="classical_augmentation") if steps else None  # all off: nothing to run
 
 
 def to_inputs(images: np.ndarray) -> np.ndarray:

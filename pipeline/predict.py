@@ -116,13 +116,15 @@ def predict_folder(folder: Path, model_path: Path, out_csv: Path, annotate_dir: 
         raise PipelineError(f"{folder}: no image files ({', '.join(sorted(IMAGE_SUFFIXES))})")
     model, info = load_classifier(model_path)
     classes = list(info["classes"])
+    tta_flip = bool(info.get("tta_flip"))  # evaluate as the model was scored (models saved before TTA: off)
     finder = FaceFinder(int(info["image_size"]), detector)
     summary = {"images": 0, "faces": 0, "no_face": [], "unreadable": []}
     pending = []  # (file, rgb, boxes, crops) waiting for a full batch of faces
 
     def flush(writer):
         crops = [c for *_, c in pending]
-        probs = predict_proba(model, np.concatenate(crops), batch, flip=bool(info.get("tta_flip"))) if crops and sum(map(len, crops)) else []
+        faces = crops and sum(map(len, crops))
+        probs = predict_proba(model, np.concatenate(crops), batch, flip=tta_flip) if faces else []
         start = 0
         for path, rgb, boxes, crop in pending:
             p = probs[start:start + len(crop)]

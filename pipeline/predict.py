@@ -116,7 +116,8 @@ def predict_folder(folder: Path, model_path: Path, out_csv: Path, annotate_dir: 
         raise PipelineError(f"{folder}: no image files ({', '.join(sorted(IMAGE_SUFFIXES))})")
     model, info = load_classifier(model_path)
     classes = list(info["classes"])
-    tta_flip = bool(info.get("tta_flip"))  # evaluate as the model was scored (models saved before TTA: off)
+    # evaluate as the model was scored (models saved before TTA: off)
+    tta_flip, tta_crops = bool(info.get("tta_flip")), bool(info.get("tta_crops"))
     finder = FaceFinder(int(info["image_size"]), detector)
     summary = {"images": 0, "faces": 0, "no_face": [], "unreadable": []}
     pending = []  # (file, rgb, boxes, crops) waiting for a full batch of faces
@@ -124,7 +125,7 @@ def predict_folder(folder: Path, model_path: Path, out_csv: Path, annotate_dir: 
     def flush(writer):
         crops = [c for *_, c in pending]
         faces = crops and sum(map(len, crops))
-        probs = predict_proba(model, np.concatenate(crops), batch, flip=tta_flip) if faces else []
+        probs = predict_proba(model, np.concatenate(crops), batch, flip=tta_flip, crops=tta_crops) if faces else []
         start = 0
         for path, rgb, boxes, crop in pending:
             p = probs[start:start + len(crop)]

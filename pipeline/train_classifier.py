@@ -303,11 +303,13 @@ def train_fold(fold: Fold, mode: str, cfg: clf.ClassifierConfig, classes, workdi
 
     clf.set_precision(cfg.precision)
     keras.utils.set_random_seed(cfg.seed)
-    size = fold.train.images.shape[1]
+    size = cfg.input_size(fold.train.images.shape[1])
     augment = clf.classical_augmentation(cfg) if online else None
-    train_ds = clf.make_dataset(fold.train.images, fold.train.labels, cfg.batch, shuffle=True,
-                                augment=augment, seed=cfg.seed)
-    val_ds = clf.make_dataset(fold.val.images, fold.val.labels, cfg.batch) if len(fold.val) else None
+    one_hot = len(classes) if cfg.label_smoothing else 0
+    train_ds = clf.make_dataset(fold.train.images, fold.train.labels, cfg.batch, shuffle=True, augment=augment,
+                                seed=cfg.seed, crop=size, random_crop=online, one_hot=one_hot)
+    val_ds = (clf.make_dataset(fold.val.images, fold.val.labels, cfg.batch, crop=size, one_hot=one_hot)
+              if len(fold.val) else None)
     steps = int(np.ceil(len(fold.train) / cfg.batch))
 
     def build():
@@ -317,7 +319,8 @@ def train_fold(fold: Fold, mode: str, cfg: clf.ClassifierConfig, classes, workdi
     run = clf.ResumableTraining(workdir, cfg.fingerprint(mode, fold.name, online, rows_digest(fold.train, fold.val)),
                                 cfg.patience)
     model, state = run.fit(build, train_ds, val_ds, cfg.epochs, verbose=verbose)
-    return model, state, clf.predict_proba(model, fold.test.images, cfg.batch * 4, flip=cfg.tta_flip)
+    return model, state, clf.predict_proba(model, fold.test.images, cfg.batch * 4, flip=cfg.tta_flip,
+                                             crops=cfg.tta_crops)
 
 
 def evaluate_protocol(name: str, ds: FaceDataset, mode: str, synthetic, params: dict, cfg, model_dir: Path,
@@ -375,6 +378,8 @@ def evaluate_protocol(name: str, ds: FaceDataset, mode: str, synthetic, params: 
         "n_val": int(np.mean([len(f.val) for f in folds])),
         "n_test": int(np.mean([len(f.test) for f in folds])),
         "online_classical_augmentation": bool(online),
+        "input_crop": int(cfg.crop),
+        "test_views": (5 if cfg.tta_crops and cfg.crop else 1) * (2 if cfg.tta_flip else 1),
         **metrics,
     }
     rows = confusion_rows(y_true, y_pred, classes)
@@ -461,7 +466,7 @@ def run(mode: str, dataset_path: Path, added_path: Path | None = None, out_tag: 
                 tmp.write_bytes(model_file.read_bytes())
             write_json(model_dir / "model.json", {"classes": list(ds.classes), "image_size": ds.image_size,
                                                   "dataset": ds.source, "mode": mode, "protocol": p,
-                                                  "tta_flip": bool(cfg.tta_flip)})
+                                                  "tta_flip": bool(cfg.tta_flip), "tta_crops": bool(cfg.tta_crops)})
         metrics[p] = result
         print(f"[{mode}/{p}] accuracy {_fmt(result['accuracy'])}  macro-F1 {_fmt(result['macro_f1'])}")
     metrics["headline"] = {"dataset": ds.source, **headline(metrics)}

@@ -303,3 +303,45 @@ def test_random_erasing_blanks_one_rectangle_per_face_and_is_off_by_default():
     # a knob added later and left at its default keeps older checkpoints' fingerprint (pinned value)
     assert clf.ClassifierConfig().fingerprint("m") == "800faa5482b7905b"
     assert clf.ClassifierConfig(erasing=0.5).fingerprint("m") != "800faa5482b7905b"
+
+
+def test_crop_windows_train_on_random_windows_and_score_the_five_crops():
+    x = (np.arange(2 * 12 * 12).reshape(2, 12, 12) % 251).astype(np.uint8)
+    # training windows are true 8x8 sub-windows of their own face, labels one-hot for label smoothing
+    (windows, onehot), = clf.make_dataset(x, np.array([0, 2]), 2, crop=8, random_crop=True, one_hot=3)
+    windows = np.rint(np.asarray(windows)[..., 0] * 255).astype(np.uint8)
+    for face, window in zip(x, windows):
+        assert any(np.array_equal(face[t:t + 8, l:l + 8], window) for t in range(5) for l in range(5))
+    np.testing.assert_array_equal(np.asarray(onehot), [[1, 0, 0], [0, 0, 1]])
+    # evaluation sees the centre window; tta_crops averages the four corners and the centre
+    (centre, _), = clf.make_dataset(x, np.array([0, 2]), 2, crop=8)
+    np.testing.assert_array_equal(np.rint(np.asarray(centre)[..., 0] * 255), x[:, 2:10, 2:10])
+    model = clf.build_classifier(3, 8, clf.ClassifierConfig(widths=[4], convs_per_block=1, dense=4))
+    np.testing.assert_allclose(clf.predict_proba(model, x), clf.predict_proba(model, x[:, 2:10, 2:10]), atol=1e-6)
+    five = np.mean([clf.predict_proba(model, x[:, t:t + 8, l:l + 8]) for t, l in
+                    [(2, 2), (0, 0), (0, 4), (4, 0), (4, 4)]], axis=0)
+    np.testing.assert_allclose(clf.predict_proba(model, x, crops=True), five, atol=1e-6)
+    ten = (five + np.mean([clf.predict_proba(model, x[:, t:t + 8, l:l + 8][:, :, ::-1]) for t, l in
+                           [(2, 2), (0, 0), (0, 4), (4, 0), (4, 4)]], axis=0)) / 2
+    np.testing.assert_allclose(clf.predict_proba(model, x, flip=True, crops=True), ten, atol=1e-6)
+    with pytest.raises(PipelineError, match="cnn.crop=20"):
+        clf.ClassifierConfig(crop=20).input_size(12)
+    # tta_crops is evaluation-only; crop and label smoothing change training; defaults keep the pinned print
+    assert clf.ClassifierConfig(tta_crops=True).fingerprint("m") == "800faa5482b7905b"
+    assert clf.ClassifierConfig(crop=40).fingerprint("m") != clf.ClassifierConfig(label_smoothing=0.1).fingerprint("m")
+    assert "800faa5482b7905b" not in {clf.ClassifierConfig(crop=40).fingerprint("m"),
+                                      clf.ClassifierConfig(label_smoothing=0.1).fingerprint("m")}
+
+
+def test_crop_profile_trains_on_windows_and_reports_its_test_views(workdir):
+    import keras
+
+    params = yaml.safe_load((workdir / "params.yaml").read_text())
+    size = FaceDataset.load(workdir / "data/balanced/dataset.npz").image_size
+    params["cnn"].update(crop=size - 8, label_smoothing=0.1, tta_crops=True, tta_flip=True, protocols=["official"])
+    (workdir / "params.yaml").write_text(yaml.safe_dump(params))
+    off = tc.run("classical", workdir / "data/balanced/dataset.npz")["official"]
+    assert off["input_crop"] == size - 8 and off["test_views"] == 10 and 0 <= off["accuracy"] <= 1
+    model = keras.models.load_model(workdir / "models/cnn/classical/model.keras", compile=False)
+    assert model.input_shape[1:3] == (size - 8, size - 8)
+    assert json.loads((workdir / "models/cnn/classical/model.json").read_text())["tta_crops"] is True

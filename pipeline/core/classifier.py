@@ -38,10 +38,14 @@ class ClassifierConfig:
     rotation: float = 10.0            # degrees
     zoom: float = 0.1
     erasing: float = 0.0              # probability of blanking a random rectangle (random erasing; 0 = off)
+    crop: int = 0                     # network input side: a random crop x crop window of each training face
+                                      #   (centre window for modes without online augmentation); 0 = whole face
+    label_smoothing: float = 0.0      # cross-entropy against (1 - s) * one-hot + s / n_classes
     tta_flip: bool = False            # evaluation only: average the probabilities of each face and its mirror
+    tta_crops: bool = False           # evaluation only (with crop): average the four corner and the centre windows
 
-    EVAL_ONLY = ("tta_flip",)         # fields that do not change training, so not part of the fingerprint
-    ADDED_LATER = ("erasing",)        # hashed only when set away from their default
+    EVAL_ONLY = ("tta_flip", "tta_crops")  # fields that do not change training, so not part of the fingerprint
+    ADDED_LATER = ("erasing", "crop", "label_smoothing")  # hashed only when set away from their default
 
     @classmethod
     def from_params(cls, params: dict) -> "ClassifierConfig":
@@ -53,7 +57,17 @@ class ClassifierConfig:
         for key in ("epochs", "batch", "convs_per_block"):
             if int(getattr(cfg, key)) < 1:
                 raise PipelineError(f"params.yaml: cnn.{key}={getattr(cfg, key)!r} must be >= 1")
+        if int(cfg.crop) < 0:
+            raise PipelineError(f"params.yaml: cnn.crop={cfg.crop!r} must be 0 (whole face) or a window side in pixels")
+        if not 0.0 <= float(cfg.label_smoothing) < 1.0:
+            raise PipelineError(f"params.yaml: cnn.label_smoothing={cfg.label_smoothing!r} must be in [0, 1)")
         return cfg
+
+    def input_size(self, image_size: int) -> int:
+        """Side of the network input for faces of `image_size` pixels (the crop window, or the whole face)."""
+        if int(self.crop) > int(image_size):
+            raise PipelineError(f"params.yaml: cnn.crop={self.crop} is larger than the {image_size}x{image_size} faces")
+        return int(self.crop) or int(image_size)
 
     def fingerprint(self, *more) -> str:
         """Hash of the config plus anything else that makes a checkpoint reusable (data, mode).
@@ -125,15 +139,32 @@ def to_inputs(images: np.ndarray) -> np.ndarray:
     return (np.asarray(images, np.float32) / 255.0)[..., None]
 
 
+def centre_window(images: np.ndarray, size: int, dy: int = 0, dx: int = 0) -> np.ndarray:
+    """The size x size window of (N, H, W) images at the centre, moved by (dy, dx) pixels."""
+    top, left = (images.shape[1] - size) // 2 + dy, (images.shape[2] - size) // 2 + dx
+    return np.ascontiguousarray(images[:, top:top + size, left:left + size])
+
+
 def make_dataset(images: np.ndarray, labels: np.ndarray | None, batch: int, shuffle: bool = False,
-                 augment=None, seed: int = 0):
-    """tf.data pipeline: scale to [0, 1], optional shuffle and augmentation layers, batch, prefetch."""
+                 augment=None, seed: int = 0, crop: int = 0, random_crop: bool = False, one_hot: int = 0):
+    """tf.data pipeline: scale to [0, 1], optional shuffle, crop window (random per face, or the centre),
+    augmentation layers, batch, prefetch. `one_hot`: number of classes when the loss wants one-hot labels."""
     import tensorflow as tf
 
-    x = np.asarray(images, np.uint8)[..., None]
+    images = np.asarray(images, np.uint8)
+    if crop and crop < images.shape[1] and not random_crop:
+        images = centre_window(images, crop)
+    x = images[..., None]
     ds = tf.data.Dataset.from_tensor_slices(x if labels is None else (x, np.asarray(labels, np.int64)))
     if shuffle:
         ds = ds.shuffle(min(len(x), 20000), seed=seed, reshuffle_each_iteration=True)
+    if crop and crop < images.shape[1] and random_crop:
+        window = [crop, crop, 1]
+        ds = ds.map((lambda im: tf.image.random_crop(im, window, seed=seed)) if labels is None else
+                    (lambda im, y: (tf.image.random_crop(im, window, seed=seed), y)),
+                    num_parallel_calls=tf.data.AUTOTUNE)
+    if one_hot and labels is not None:
+        ds = ds.map(lambda im, y: (im, tf.one_hot(y, one_hot)), num_parallel_calls=tf.data.AUTOTUNE)
     ds = ds.batch(batch)
     scale = lambda im: tf.cast(im, tf.float32) / 255.0  # noqa: E731
     if labels is None:
@@ -145,16 +176,25 @@ def make_dataset(images: np.ndarray, labels: np.ndarray | None, batch: int, shuf
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
-def predict_proba(model, images: np.ndarray, batch: int = 256, flip: bool = False) -> np.ndarray:
-    """Class probabilities (N, C) for uint8 images (N, H, W); with `flip`, the mean over each face and its
-    mirror (test-time augmentation: faces are near-symmetric, so the mirror is a second look for free)."""
+def predict_proba(model, images: np.ndarray, batch: int = 256, flip: bool = False, crops: bool = False) -> np.ndarray:
+    """Class probabilities (N, C) for uint8 images (N, H, W).
+
+    Faces larger than the network input are seen through its centre window; with `crops`, the mean over
+    the four corner windows and the centre one (ten-crop with `flip`). With `flip`, the mean over each
+    view and its mirror (test-time augmentation: faces are near-symmetric, so the mirror is a second look)."""
     if len(images) == 0:
         return np.zeros((0, model.output_shape[-1]), np.float32)
-    probs = np.asarray(model.predict(make_dataset(images, None, batch), verbose=0), np.float32)
+    images = np.asarray(images, np.uint8)
+    size, margin = int(model.input_shape[1]), images.shape[1] - int(model.input_shape[1])
+    if margin < 0:
+        raise PipelineError(f"faces are {images.shape[1]}x{images.shape[2]}, the classifier takes {size}x{size}")
+    lo, hi = -(margin // 2), margin - margin // 2  # window offsets from the centre to either edge
+    offsets = [(0, 0), (lo, lo), (lo, hi), (hi, lo), (hi, hi)] if crops and margin else [(0, 0)]
+    views = [centre_window(images, size, dy, dx) for dy, dx in offsets]
     if flip:
-        mirrored = np.ascontiguousarray(np.asarray(images)[:, :, ::-1])
-        probs = (probs + np.asarray(model.predict(make_dataset(mirrored, None, batch), verbose=0), np.float32)) / 2
-    return probs
+        views += [np.ascontiguousarray(v[:, :, ::-1]) for v in views]
+    return np.mean([np.asarray(model.predict(make_dataset(v, None, batch), verbose=0), np.float32)
+                    for v in views], axis=0)
 
 
 def class_weights(labels: np.ndarray, n_classes: int) -> dict:
@@ -262,7 +302,8 @@ def compile_classifier(model, cfg: ClassifierConfig, steps_per_epoch: int):
 
     schedule = keras.optimizers.schedules.CosineDecay(cfg.lr, decay_steps=max(1, cfg.epochs * steps_per_epoch),
                                                       alpha=0.02)
-    model.compile(optimizer=keras.optimizers.Adam(schedule),
-                  loss=keras.losses.SparseCategoricalCrossentropy(),
-                  metrics=["accuracy"])
+    # label smoothing needs one-hot labels (make_dataset(one_hot=n_classes)); Keras' sparse loss lacks it
+    loss = (keras.losses.CategoricalCrossentropy(label_smoothing=float(cfg.label_smoothing)) if cfg.label_smoothing
+            else keras.losses.SparseCategoricalCrossentropy())
+    model.compile(optimizer=keras.optimizers.Adam(schedule), loss=loss, metrics=["accuracy"])
     return model

@@ -379,7 +379,7 @@ def evaluate_protocol(name: str, ds: FaceDataset, mode: str, synthetic, params: 
         "n_test": int(np.mean([len(f.test) for f in folds])),
         "online_classical_augmentation": bool(online),
         "input_crop": int(cfg.crop),
-        "test_views": (5 if cfg.tta_crops and cfg.crop else 1) * (2 if cfg.tta_flip else 1),
+        "test_views": len(clf.eval_views(ds.image_size, cfg.input_size(ds.image_size), cfg.tta_flip, cfg.tta_crops)),
         **metrics,
     }
     rows = confusion_rows(y_true, y_pred, classes)

@@ -176,6 +176,15 @@ def make_dataset(images: np.ndarray, labels: np.ndarray | None, batch: int, shuf
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
+def eval_views(image_size: int, input_size: int, flip: bool = False, crops: bool = False) -> list[tuple[int, int, bool]]:
+    """(dy, dx, mirrored) of each view predict_proba averages: the centre window, with `crops` also the four
+    corner windows (when the face is larger than the input), each with its mirror under `flip`."""
+    margin = image_size - input_size
+    lo, hi = -(margin // 2), margin - margin // 2  # window offsets from the centre to either edge
+    offsets = [(0, 0), (lo, lo), (lo, hi), (hi, lo), (hi, hi)] if crops and margin else [(0, 0)]
+    return [(dy, dx, mirrored) for mirrored in ((False, True) if flip else (False,)) for dy, dx in offsets]
+
+
 def predict_proba(model, images: np.ndarray, batch: int = 256, flip: bool = False, crops: bool = False) -> np.ndarray:
     """Class probabilities (N, C) for uint8 images (N, H, W).
 
@@ -185,14 +194,13 @@ def predict_proba(model, images: np.ndarray, batch: int = 256, flip: bool = Fals
     if len(images) == 0:
         return np.zeros((0, model.output_shape[-1]), np.float32)
     images = np.asarray(images, np.uint8)
-    size, margin = int(model.input_shape[1]), images.shape[1] - int(model.input_shape[1])
-    if margin < 0:
+    size = int(model.input_shape[1])
+    if images.shape[1] < size:
         raise PipelineError(f"faces are {images.shape[1]}x{images.shape[2]}, the classifier takes {size}x{size}")
-    lo, hi = -(margin // 2), margin - margin // 2  # window offsets from the centre to either edge
-    offsets = [(0, 0), (lo, lo), (lo, hi), (hi, lo), (hi, hi)] if crops and margin else [(0, 0)]
-    views = [centre_window(images, size, dy, dx) for dy, dx in offsets]
-    if flip:
-        views += [np.ascontiguousarray(v[:, :, ::-1]) for v in views]
+    views = []
+    for dy, dx, mirrored in eval_views(images.shape[1], size, flip, crops):
+        window = centre_window(images, size, dy, dx)
+        views.append(np.ascontiguousarray(window[:, :, ::-1]) if mirrored else window)
     return np.mean([np.asarray(model.predict(make_dataset(v, None, batch), verbose=0), np.float32)
                     for v in views], axis=0)
 

@@ -18,7 +18,7 @@ from tqdm import tqdm
 from .core.cli import run_stage
 from .core.dataset import FaceDataset
 from .core.errors import PipelineError
-from .core.gan import to_gan_inputs
+from .core.images import to_gan_inputs
 from .core.features import FEATURES_DIR, save_features, stratified_rows
 from .core.outputs import write_json
 from .core.params import section

@@ -20,7 +20,7 @@ import numpy as np
 import tensorflow as tf
 
 from .core.errors import PipelineError
-from .core.gan import to_gan_inputs
+from .core.images import to_gan_inputs
 
 
 # ---- pairs ---------------------------------------------------------------------------------

@@ -1,6 +1,11 @@
-"""Shared test fixtures: small data made by the tests themselves (never ../shared)."""
+"""Shared test fixtures: small data made by the tests themselves (never ../shared).
+
+Every test runs in its own empty working directory, so no test reads or writes the checkout's
+data/, models/ or reports/ (the suite passes right after a `dvc repro` in the same checkout).
+"""
 
 import os
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
@@ -8,6 +13,21 @@ os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 import pytest  # noqa: E402
 
 from pipeline.core.demo import make_demo_dataset  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def isolated_workdir(tmp_path, monkeypatch):
+    """Run each test in a fresh folder (tmp_path), never the checkout."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def repo_params():
+    """The committed params.yaml (the defaults), read-only."""
+    return REPO / "params.yaml"
 
 
 @pytest.fixture(scope="session")

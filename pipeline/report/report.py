@@ -1,19 +1,20 @@
 """Stage `report`: gather every stage's headline figures into reports/metrics.json.
 
 `dvc exp show` / `dvc metrics diff` turn this one file into columns, so it holds numbers only
-(plus the dataset names), nested by stage. Usage: python -m pipeline.report NAME=PATH [NAME=PATH ...]
-where each PATH is a stage's metrics json; a stage's `headline` block is taken when it has one.
+(plus the dataset names), nested by stage.
+Usage: python -m pipeline.report.report OUT NAME=PATH [NAME=PATH ...], where each PATH
+is a stage's metrics json; a stage's `headline` block is taken when it has one.
 """
 
 import json
 import sys
 from pathlib import Path
 
-from .core.cli import run_stage
-from .core.errors import PipelineError
-from .core.outputs import write_json
+from pipeline.core.cli import run_stage
+from pipeline.core.errors import PipelineError
+from pipeline.core.outputs import write_json
 
-METRICS_FILE = Path("reports/metrics.json")
+PARAMS = {}
 MAX_DEPTH = 3  # levels kept below a stage's name: enough for cnn_none.official.f1.<class>
 
 
@@ -53,16 +54,18 @@ def gather(named_paths: dict[str, Path]) -> dict:
 
 def main(argv=None):
     args = sys.argv[1:] if argv is None else argv
-    named = {}
-    for arg in args:
+    if not args or "=" in args[0]:
+        raise PipelineError("report: usage: OUT NAME=PATH [NAME=PATH ...]")
+    out, named = Path(args[0]), {}
+    for arg in args[1:]:
         name, sep, path = arg.partition("=")
         if not sep or not name or not path:
             raise PipelineError(f"report: argument '{arg}' is not NAME=PATH")
         named[name] = Path(path)
     if not named:
         raise PipelineError("report: no metrics files given (NAME=PATH ...)")
-    write_json(METRICS_FILE, gather(named))
-    print(f"wrote {METRICS_FILE} from {len(named)} stage(s)")
+    write_json(out, gather(named))
+    print(f"wrote {out} from {len(named)} stage(s)")
 
 
 if __name__ == "__main__":

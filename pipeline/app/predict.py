@@ -140,7 +140,8 @@ def predict_folder(folder: Path, model_path: Path, out_csv: Path, annotate_dir: 
 
 
 def predict_command(argv=None):
-    parser = argparse.ArgumentParser(prog="fer-predict", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="fer-predict", description=__doc__.split("\n")[0],
+                                     epilog="--params FILE: the crop section from FILE, not params.yaml")
     parser.add_argument("folder", type=Path, help="folder of photos (searched recursively)")
     parser.add_argument("--model", type=Path, default=Path("models/cnn/classical/model.keras"),
                         help="trained CNN (default %(default)s)")

@@ -1,5 +1,6 @@
-"""Stage `rebalance`: even out the training classes of the primary dataset (`rebalance.strategy`
-none | cap) and write the per-class targets the synthetic stage fills.
+"""Stage `rebalance`: cap the training classes of the primary dataset, write the per-class targets.
+
+`rebalance.strategy` is none | cap; the targets say how many rows the synthetic stage adds per class.
 
 The primary dataset is `data.primary` among CROPPED_DIR/<source>.npz (auto = fer2013 > ckplus >
 rafd > demo). Writes BALANCED_DIR/dataset.npz + targets.json and REPORT_DIR/summary.json.

@@ -1,8 +1,8 @@
 """Time the ingest and crop stages on one raw folder (run by hand; not a test).
 
-Runs `python -m pipeline.ingest` then `python -m pipeline.crop` in a scratch working directory
-whose params.yaml is this repo's with data.raw_dir pointed at RAW (or at an empty folder for the
-demo), and prints wall-clock and CPU seconds per stage plus the crop outcomes.
+Runs `python -m pipeline.data.ingest` then `python -m pipeline.data.crop` (this checkout's code) in a
+scratch working directory whose params.yaml is this repo's with data.raw_dir pointed at RAW (or at an
+empty folder for the demo), and prints wall-clock and CPU seconds per stage plus the crop outcomes.
 
     python benchmarks/bench_ingest_crop.py --raw /path/to/folder/with/fer2013.csv
     python benchmarks/bench_ingest_crop.py --demo
@@ -33,11 +33,17 @@ def set_param(params: dict, assignment: str) -> None:
     node[last] = yaml.safe_load(value)
 
 
-def run_stage(stage: str, cwd: Path) -> dict:
+STAGE_ARGS = {"ingest": ["RAW", "data/canonical", "reports/ingest"],
+              "crop": ["data/canonical", "data/cropped", "reports/crop"]}
+
+
+def run_stage(stage: str, cwd: Path, raw: Path) -> dict:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", f"pipeline.{stage}"], cwd=cwd, capture_output=True, text=True,
-                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    args = [str(raw) if a == "RAW" else a for a in STAGE_ARGS[stage]]
+    result = subprocess.run([sys.executable, "-m", f"pipeline.data.{stage}", *args], cwd=cwd,
+                            capture_output=True, text=True,
+                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(REPO)})
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if result.returncode:
@@ -66,7 +72,7 @@ def main() -> None:
         result = {"raw": "demo" if args.demo else str(raw), "overrides": args.set, "cores": os.cpu_count(),
                   "load_average_before": [round(x, 1) for x in os.getloadavg()]}
         for stage in ("ingest", "crop"):
-            result[stage] = run_stage(stage, work)
+            result[stage] = run_stage(stage, work, raw)
         result["total_wall_s"] = round(result["ingest"]["wall_s"] + result["crop"]["wall_s"], 1)
         result["load_average_after"] = [round(x, 1) for x in os.getloadavg()]
         summary = json.loads((work / "reports/ingest/summary.json").read_text())

@@ -12,7 +12,7 @@ os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 
 import pytest  # noqa: E402
 
-from pipeline.core.demo import make_demo_dataset  # noqa: E402
+from pipeline.data.demo import make_demo_dataset  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 

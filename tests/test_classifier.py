@@ -175,7 +175,7 @@ def test_training_resumes_after_kill(tmp_path, capsys):
 
 def held_out_copy(ds: FaceDataset) -> FaceDataset:
     """The demo with ingest's subject hold-out instead of FER-style usage (CK+ with data.subject_holdout)."""
-    from pipeline.ingest import hold_out_subjects
+    from pipeline.data.holdout import hold_out_subjects
 
     ds = ds.subset(np.ones(len(ds), bool))  # a copy: the fixture is shared
     ds.usage = np.full(len(ds), "")

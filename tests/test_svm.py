@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from pipeline import svm, svm_features
-from pipeline.core.demo import make_demo_dataset
+from pipeline.data.demo import make_demo_dataset
 from pipeline.core.errors import PipelineError
 from pipeline.core.facs import EMOTION_AUS, PAPER_AUS, rule_agreement, rule_au_labels
 

@@ -8,8 +8,8 @@ follow the expression. It is only a smoke-test dataset: figures on it say nothin
 import cv2
 import numpy as np
 
-from .dataset import FaceDataset
-from .emotions import FER2013_CLASSES
+from pipeline.core.dataset import FaceDataset
+from pipeline.core.emotions import FER2013_CLASSES
 
 AU_CODES = (1, 2, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 21, 23, 24, 25, 26, 27, 28)
 
@@ -44,7 +44,8 @@ def draw_face(expression: str, intensity: float, identity: dict, size: int, rng)
     eye_open = {"surprise": 1.8, "fear": 1.6, "angry": 0.6, "disgust": 0.6, "happy": 0.7}.get(expression, 1.0)
     eye_h = max(1, int(n * 0.035 * (1 + (eye_open - 1) * k)))
     brow_y = eye_y - int(n * 0.09)
-    lift = {"surprise": 0.06, "fear": 0.05, "sad": 0.02, "angry": -0.03, "disgust": -0.02}.get(expression, 0.0)
+    lift = {"surprise": 0.06, "fear": 0.05, "sad": 0.02, "angry": -0.03,
+            "disgust": -0.02}.get(expression, 0.0)
     tilt = {"angry": 0.05, "sad": -0.04, "fear": -0.03, "disgust": 0.02}.get(expression, 0.0)
     for side in (-1, 1):
         ex = cx + side * eye_dx
@@ -55,9 +56,11 @@ def draw_face(expression: str, intensity: float, identity: dict, size: int, rng)
         cv2.line(img, inner, outer, ink, max(2, s))
     if expression == "disgust":  # nose wrinkle
         for dy in (0, int(n * 0.025)):
-            cv2.line(img, (cx - int(n * 0.04), int(cy + dy)), (cx + int(n * 0.04), int(cy + dy)), ink, max(1, s // 2))
+            cv2.line(img, (cx - int(n * 0.04), int(cy + dy)), (cx + int(n * 0.04), int(cy + dy)), ink,
+                     max(1, s // 2))
     mouth_y, mouth_w = int(cy + n * 0.2), int(n * identity["mouth"])
-    curve = {"happy": 0.08, "sad": -0.06, "angry": -0.02, "disgust": -0.03, "fear": -0.02}.get(expression, 0.0)
+    curve = {"happy": 0.08, "sad": -0.06, "angry": -0.02, "disgust": -0.03,
+             "fear": -0.02}.get(expression, 0.0)
     opening = {"surprise": 0.09, "fear": 0.05, "happy": 0.03}.get(expression, 0.0)
     if opening * k > 0.01:
         cv2.ellipse(img, (cx, mouth_y), (int(mouth_w * (0.6 if expression == "surprise" else 1.0)),
@@ -86,7 +89,8 @@ def make_demo_dataset(n_subjects: int = 24, sequences_per_subject: int = 4, fram
     n_val = int(round(split_fractions[1] * n_subjects))
     subject_split = {}
     for rank, i in enumerate(order):
-        subject_split[subjects[i]] = "train" if rank < n_train else "val" if rank < n_train + n_val else "test"
+        subject_split[subjects[i]] = ("train" if rank < n_train else
+                                      "val" if rank < n_train + n_val else "test")
     usage_name = {"train": "Training", "val": "PublicTest", "test": "PrivateTest"}
     rows = {k: [] for k in ("images", "labels", "ids", "split", "usage", "subject", "sequence", "au")}
     for subj in subjects:

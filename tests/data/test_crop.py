@@ -9,10 +9,16 @@ import pytest
 import yaml
 from skimage import data as skdata
 
-from pipeline import crop
 from pipeline.core.dataset import FaceDataset
 from pipeline.core.emotions import FER2013_CLASSES
 from pipeline.core.errors import PipelineError
+from pipeline.core.params import validate
+from pipeline.data import crop
+from pipeline.data.config import CropKeys
+from pipeline.data.faces import FaceCropper
+
+REPO = Path(__file__).resolve().parents[2]
+ARGS = ["data/canonical", "data/cropped", "reports/crop"]
 
 # astronaut(): 512x512 photo of Eileen Collins; her face lies around x 160..260, y 50..180.
 FACE_BOX_512 = (160, 50, 260, 180)
@@ -42,13 +48,16 @@ def dataset(images, labels, source="test", ids=None) -> FaceDataset:
 
 
 def params(**over) -> dict:
-    """crop params: the code's defaults (the same as params.yaml's) plus `over`."""
-    return {"size": 48, "detectors": ["mtcnn", "haar"], **over}
+    """The committed crop section plus `over`."""
+    return {**yaml.safe_load((REPO / "params.yaml").read_text())["crop"], **over}
+
+
+def cropper(**over) -> FaceCropper:
+    return FaceCropper(validate(CropKeys, params(**over), "crop"))
 
 
 def test_face_in_a_photo_is_found_and_cut_out(photo):
-    cropper = crop.FaceCropper(params())
-    out, outcome = cropper.crop_dataset(dataset([photo], [3]), "photo")
+    out, outcome = cropper().crop_dataset(dataset([photo], [3]), "photo")
     assert outcome.tolist() == ["mtcnn"]
     assert out.images.shape == (1, 48, 48)
     assert out.extra["crop_outcome"].tolist() == ["mtcnn"]
@@ -61,29 +70,27 @@ def test_face_in_a_photo_is_found_and_cut_out(photo):
 
 
 def test_tight_48px_crop_survives_and_blank_is_rejected(tight):
-    cropper = crop.FaceCropper(params(size=64))
     blank = np.full((48, 48), 128, np.uint8)
-    out, outcome = cropper.crop_dataset(dataset([tight, blank], [0, 1]), "tight")
+    out, outcome = cropper(size=64).crop_dataset(dataset([tight, blank], [0, 1]), "tight")
     assert outcome[0] in ("mtcnn", "haar") and outcome[1] == "rejected"
     assert out.images.shape == (1, 64, 64) and out.ids.tolist() == ["img0"]
 
 
 def test_haar_fallback_and_passthrough(tight):
-    only_haar = crop.FaceCropper(params(detectors=["haar"]))
+    only_haar = cropper(detectors=["haar"])
     _, outcome = only_haar.crop_dataset(dataset([tight], [0]), "tight")
     assert outcome.tolist() == ["haar"]  # padding lets Haar see the face in a tight crop
-    no_detector = crop.FaceCropper(params(detectors=[]))
+    no_detector = cropper(detectors=[])
     out, outcome = no_detector.crop_dataset(dataset([tight], [0]), "tight")
     assert outcome.tolist() == ["passthrough"] and np.array_equal(out.images[0], tight)
 
 
-def test_stage_writes_cropped_data_and_outcomes_per_class(tmp_path, monkeypatch, photo, tight, demo_dataset):
-    monkeypatch.chdir(tmp_path)
+def test_stage_writes_cropped_data_and_outcomes_per_class(tmp_path, photo, tight, demo_dataset):
     (tmp_path / "params.yaml").write_text(yaml.safe_dump({"crop": params()}))
     small = cv2.resize(photo, (128, 128), interpolation=cv2.INTER_AREA)
     dataset([small, small[:, ::-1]], [3, 5], source="rafd").save("data/canonical/rafd.npz")
     demo_dataset.subset(np.arange(12)).save("data/canonical/demo.npz")
-    crop.main([])
+    crop.main(ARGS)
     rafd = FaceDataset.load("data/cropped/rafd.npz")
     assert rafd.images.shape == (2, 48, 48) and rafd.ids.tolist() == ["img0", "img1"]
     report = json.loads(Path("reports/crop/outcomes.json").read_text())
@@ -96,26 +103,30 @@ def test_stage_writes_cropped_data_and_outcomes_per_class(tmp_path, monkeypatch,
     assert demo.subject.tolist() == demo_dataset.subject[np.isin(demo_dataset.ids, demo.ids)].tolist()
 
 
-def test_no_face_in_any_image_fails_without_output(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+def test_no_face_in_any_image_fails_without_output(tmp_path):
     (tmp_path / "params.yaml").write_text(yaml.safe_dump({"crop": params()}))
     noise = [np.random.default_rng(i).integers(0, 256, (48, 48), dtype=np.uint8) for i in range(3)]
     dataset(noise, [0, 1, 2], source="fer2013").save("data/canonical/fer2013.npz")
     with pytest.raises(PipelineError, match="no face found in any") as err:
-        crop.main([])
+        crop.main(ARGS)
     assert "data/canonical/fer2013.npz" in str(err.value)
     assert not Path("data/cropped").exists() and not Path("reports/crop").exists()
 
 
-@pytest.mark.parametrize("bad, key", [({"detectors": ["mtcnn", "dlib"]}, "crop.detectors"),
-                                      ({"passthrough": "maybe"}, "crop.passthrough")])
-def test_unknown_param_value(bad, key):
-    with pytest.raises(PipelineError, match=key):
-        crop.FaceCropper(params(**bad))
+@pytest.mark.parametrize("bad, key", [
+    ({"detectors": ["mtcnn", "dlib"]}, "crop.detectors"),
+    ({"passthrough": "maybe"}, "crop.passthrough"),
+    ({"size": 4}, "crop.size"),
+    ({"haar": {"scale_factor": 1.1, "min_neighbors": 3}}, "crop.haar.min_size"),
+])
+def test_unknown_param_value(tmp_path, bad, key):
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump({"crop": params(**bad)}))
+    with pytest.raises(PipelineError, match=key) as err:
+        crop.main(ARGS)
+    assert str(err.value).startswith("params.yaml: ")
 
 
-def test_missing_canonical_data(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+def test_missing_canonical_data(tmp_path):
     (tmp_path / "params.yaml").write_text(yaml.safe_dump({"crop": params()}))
     with pytest.raises(PipelineError, match="data/canonical"):
-        crop.main([])
+        crop.main(ARGS)

@@ -1,11 +1,13 @@
 """`fer-predict`: emotion probabilities for every face in a folder of photos.
 
-Photos of any size, colour or grayscale -> face detection (the crop stage's detectors and square
-crop, so faces look like the training crops) -> the trained CNN -> one CSV row per face with the
-probability of each emotion. Unreadable files are skipped and listed, never fatal.
+Photos of any size, colour or grayscale -> grayscale -> the crop stage's face path
+(pipeline.data.faces with params.yaml's `crop` section: same detector chain, padding, margin,
+confidence and size, so faces look exactly like the training crops) -> the trained CNN -> one CSV
+row per face with the probability of each emotion. Unreadable files are skipped and listed, never
+fatal. A tight face crop with no detected face passes through whole (detector_score 0), as in crop.
 
     fer-predict PHOTOS_DIR [--model models/cnn/classical/model.keras] [--out predictions.csv]
-                [--annotate OUT_DIR] [--detector mtcnn|haar] [--batch 64]
+                [--annotate OUT_DIR] [--detector mtcnn|haar] [--batch 64] [--params params.yaml]
 """
 
 import argparse
@@ -18,55 +20,27 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from .core.cli import run_stage
-from .core.errors import PipelineError
-from .core.outputs import atomic_path
+from pipeline.core.cli import run_stage
+from pipeline.core.errors import PipelineError
+from pipeline.core.outputs import atomic_path
+from pipeline.core.params import load
+from pipeline.data.config import CropKeys
+from pipeline.data.faces import FaceCropper
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm"}
-DEFAULT_MODEL = Path("models/cnn/classical/model.keras")
 
 
-class FaceFinder:
-    """All faces in a photo: boxes from MTCNN or OpenCV's Haar cascade, square crops as in `crop`.
+def face_cropper(crop: CropKeys, detector: str | None = None) -> FaceCropper:
+    """The crop stage's face path; `detector` (mtcnn | haar) replaces the crop.detectors chain."""
+    return FaceCropper(crop if detector is None else crop.model_copy(update={"detectors": [detector]}))
 
-    Detection and cutting come from pipeline.crop (one detector code path for training crops and
-    prediction); only "every face, not just the largest" is added here.
-    """
 
-    def __init__(self, size: int, detector: str = "mtcnn", min_confidence: float = 0.9, margin: float | None = None):
-        from .crop import FaceCropper
-
-        params = {"size": size, "detectors": [detector], "pad": 0.0}
-        if margin is not None:
-            params["margin"] = margin
-        self.cropper = FaceCropper(params)
-        self.detector = detector
-        self.min_confidence = min_confidence
-
-    def boxes(self, rgb: np.ndarray) -> list[tuple]:
-        """(x1, y1, x2, y2, score) per face, largest first."""
-        if self.detector == "mtcnn":
-            from .crop import mtcnn_detector
-
-            found = mtcnn_detector().detect_faces(rgb)
-            boxes = [(f["box"][0], f["box"][1], f["box"][0] + f["box"][2], f["box"][1] + f["box"][3],
-                      float(f["confidence"])) for f in found if f["confidence"] >= self.min_confidence]
-        else:
-            gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-            if self.cropper._cascade is None:
-                self.cropper._cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
-            side = max(20, int(0.05 * min(gray.shape)))
-            faces = self.cropper._cascade.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5, minSize=(side, side))
-            boxes = [(int(x), int(y), int(x + w), int(y + h), 1.0) for x, y, w, h in faces]
-        return sorted(boxes, key=lambda b: -(b[2] - b[0]) * (b[3] - b[1]))
-
-    def faces(self, rgb: np.ndarray) -> tuple[list[tuple], np.ndarray]:
-        """Boxes and their grayscale crops (K, size, size) uint8."""
-        gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-        boxes = self.boxes(rgb)
-        crops = [self.cropper.cut(gray, b[:4]) for b in boxes]
-        size = self.cropper.size
-        return boxes, (np.stack(crops) if crops else np.zeros((0, size, size), np.uint8))
+def photo_faces(cropper: FaceCropper, path: Path) -> tuple[np.ndarray, list[tuple], np.ndarray] | None:
+    """(rgb photo, face boxes x1, y1, x2, y2, score, grayscale crops) of one file; None if unreadable."""
+    rgb = read_rgb(path)
+    if rgb is None:
+        return None
+    return rgb, *cropper.faces(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
 
 
 def read_rgb(path: Path) -> np.ndarray | None:
@@ -81,7 +55,8 @@ def load_classifier(model_path: Path):
     import keras
 
     if not model_path.is_file():
-        raise PipelineError(f"{model_path}: model not found (train it: python -m pipeline.train_classifier classical)")
+        raise PipelineError(f"{model_path}: model not found "
+                            "(train it: python -m pipeline.train_classifier classical)")
     info_path = model_path.with_name("model.json")
     if not info_path.is_file():
         raise PipelineError(f"{info_path}: missing (it names the model's classes)")
@@ -99,33 +74,38 @@ def annotate(rgb: np.ndarray, boxes, probs, classes) -> np.ndarray:
     for (x1, y1, x2, y2, _), p in zip(boxes, probs):
         k = int(np.argmax(p))
         cv2.rectangle(out, (int(x1), int(y1)), (int(x2), int(y2)), (0, 220, 0), thick)
-        cv2.putText(out, f"{classes[k]} {p[k]:.2f}", (int(x1), max(12, int(y1) - 4)), cv2.FONT_HERSHEY_SIMPLEX,
-                    0.4 * thick + 0.2, (0, 220, 0), thick)
+        cv2.putText(out, f"{classes[k]} {p[k]:.2f}", (int(x1), max(12, int(y1) - 4)),
+                    cv2.FONT_HERSHEY_SIMPLEX, 0.4 * thick + 0.2, (0, 220, 0), thick)
     return out
 
 
 def predict_folder(folder: Path, model_path: Path, out_csv: Path, annotate_dir: Path | None = None,
-                   detector: str = "mtcnn", batch: int = 64) -> dict:
-    """Write one CSV row per detected face; return {"faces": n, "images": n, "no_face": [...], "unreadable": [...]}."""
-    from .core.classifier import predict_proba
+                   detector: str | None = None, batch: int = 64, crop: CropKeys | None = None) -> dict:
+    """Write one CSV row per detected face; return {"faces": n, "images": n, "no_face": [...],
+    "unreadable": [...]}. `crop`: the crop section (default: the params file in force)."""
+    from pipeline.core.classifier import predict_proba
 
     if not folder.is_dir():
         raise PipelineError(f"{folder}: not a folder of photos")
     files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
     if not files:
         raise PipelineError(f"{folder}: no image files ({', '.join(sorted(IMAGE_SUFFIXES))})")
+    cropper = face_cropper(crop or load(CropKeys, "crop"), detector)
     model, info = load_classifier(model_path)
+    if int(info["image_size"]) != cropper.size:
+        raise PipelineError(f"{model_path}: the model takes {info['image_size']}px faces but crop.size is "
+                            f"{cropper.size} (use the params it was trained with: --params FILE)")
     classes = list(info["classes"])
     # evaluate as the model was scored (models saved before TTA: off)
     tta_flip, tta_crops = bool(info.get("tta_flip")), bool(info.get("tta_crops"))
-    finder = FaceFinder(int(info["image_size"]), detector)
     summary = {"images": 0, "faces": 0, "no_face": [], "unreadable": []}
     pending = []  # (file, rgb, boxes, crops) waiting for a full batch of faces
 
     def flush(writer):
         crops = [c for *_, c in pending]
         faces = crops and sum(map(len, crops))
-        probs = predict_proba(model, np.concatenate(crops), batch, flip=tta_flip, crops=tta_crops) if faces else []
+        probs = predict_proba(model, np.concatenate(crops), batch, flip=tta_flip, crops=tta_crops) \
+            if faces else []
         start = 0
         for path, rgb, boxes, crop in pending:
             p = probs[start:start + len(crop)]
@@ -143,12 +123,12 @@ def predict_folder(folder: Path, model_path: Path, out_csv: Path, annotate_dir: 
         writer = csv.writer(f)
         writer.writerow(["file", "face", "x1", "y1", "x2", "y2", "detector_score", "emotion", *classes])
         for path in tqdm(files, desc="predict", unit="img"):
-            rgb = read_rgb(path)
-            if rgb is None:
+            found = photo_faces(cropper, path)
+            if found is None:
                 summary["unreadable"].append(str(path))
                 continue
+            rgb, boxes, crops = found
             summary["images"] += 1
-            boxes, crops = finder.faces(rgb)
             if not len(boxes):
                 summary["no_face"].append(str(path))
             summary["faces"] += len(boxes)
@@ -160,20 +140,25 @@ def predict_folder(folder: Path, model_path: Path, out_csv: Path, annotate_dir: 
 
 
 def predict_command(argv=None):
-    parser = argparse.ArgumentParser(prog="fer-predict", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="fer-predict", description=__doc__.split("\n")[0],
+                                     epilog="--params FILE: the crop section from FILE, not params.yaml")
     parser.add_argument("folder", type=Path, help="folder of photos (searched recursively)")
-    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, help=f"trained CNN (default {DEFAULT_MODEL})")
+    parser.add_argument("--model", type=Path, default=Path("models/cnn/classical/model.keras"),
+                        help="trained CNN (default %(default)s)")
     parser.add_argument("--out", type=Path, default=Path("predictions.csv"), help="CSV to write")
     parser.add_argument("--annotate", type=Path, default=None, help="also write annotated copies here")
-    parser.add_argument("--detector", choices=("mtcnn", "haar"), default="mtcnn")
+    parser.add_argument("--detector", choices=("mtcnn", "haar"), default=None,
+                        help="only this detector (default: the crop.detectors chain of params.yaml)")
     parser.add_argument("--batch", type=int, default=64)
     args = parser.parse_args(argv)
     s = predict_folder(args.folder, args.model, args.out, args.annotate, args.detector, args.batch)
     print(f"{s['faces']} face(s) in {s['images']} image(s) -> {args.out}")
     if s["no_face"]:
-        print(f"no face found in {len(s['no_face'])} image(s): " + ", ".join(s["no_face"][:10]), file=sys.stderr)
+        print(f"no face found in {len(s['no_face'])} image(s): " + ", ".join(s["no_face"][:10]),
+              file=sys.stderr)
     if s["unreadable"]:
-        print(f"skipped {len(s['unreadable'])} unreadable file(s): " + ", ".join(s["unreadable"]), file=sys.stderr)
+        print(f"skipped {len(s['unreadable'])} unreadable file(s): " + ", ".join(s["unreadable"]),
+              file=sys.stderr)
 
 
 def main(argv=None):

@@ -1,4 +1,5 @@
-"""rebalance: counts are right for each strategy, only train is touched, new rows are marked synthetic."""
+"""rebalance: counts are right for each strategy, only train is touched, no row is added (oversampling
+is a classifier mode, tested with the classifier)."""
 
 import json
 from pathlib import Path
@@ -7,10 +8,12 @@ import numpy as np
 import pytest
 import yaml
 
-from pipeline import rebalance
 from pipeline.core.dataset import FaceDataset, resolve_primary
 from pipeline.core.emotions import FER2013_CLASSES
 from pipeline.core.errors import PipelineError
+from pipeline.data import rebalance
+
+ARGS = ["data/cropped", "data/balanced", "reports/rebalance"]
 
 TRAIN_COUNTS = {"angry": 10, "disgust": 3, "happy": 6}
 
@@ -22,17 +25,18 @@ def imbalanced() -> FaceDataset:
     split = ["train"] * sum(TRAIN_COUNTS.values()) + ["val", "val", "test", "test"]
     n = len(labels)
     return FaceDataset(images=rng.integers(0, 256, (n, 48, 48), dtype=np.uint8), labels=labels,
-                       classes=FER2013_CLASSES, split=split, ids=[f"row{i}" for i in range(n)], source="fer2013",
-                       subject=[f"P{i % 5}" for i in range(n)], extra={"crop_outcome": np.full(n, "mtcnn")})
+                       classes=FER2013_CLASSES, split=split, ids=[f"row{i}" for i in range(n)],
+                       source="fer2013", subject=[f"P{i % 5}" for i in range(n)],
+                       extra={"crop_outcome": np.full(n, "mtcnn")})
 
 
-def run(tmp_path, monkeypatch, primary="auto", **params):
-    monkeypatch.chdir(tmp_path)
-    section = {"strategy": "none", "cap": 4, "target": "max", "smote_k": 5, "seed": 0, **params}
-    (tmp_path / "params.yaml").write_text(yaml.safe_dump({"data": {"primary": primary}, "rebalance": section}))
+def run(tmp_path, primary="auto", **params):
+    section = {"strategy": "none", "cap": 4, "target": "max", "seed": 0, **params}
+    params_yaml = {"data": {"primary": primary}, "rebalance": section}
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params_yaml))
     if not Path("data/cropped/fer2013.npz").exists():
         imbalanced().save("data/cropped/fer2013.npz")
-    rebalance.main([])
+    rebalance.main(ARGS)
     ds = FaceDataset.load("data/balanced/dataset.npz")
     targets = json.loads(Path("data/balanced/targets.json").read_text())
     return ds, targets
@@ -50,63 +54,68 @@ def assert_eval_untouched(ds):
     assert len(set(ds.ids)) == len(ds)
 
 
-def test_none_keeps_everything_and_targets_the_majority(tmp_path, monkeypatch):
-    ds, targets = run(tmp_path, monkeypatch, strategy="none")
+def test_none_keeps_everything_and_targets_the_majority(tmp_path):
+    ds, targets = run(tmp_path, strategy="none")
     assert train_counts(ds) == TRAIN_COUNTS and not ds.synthetic.any()
     assert targets["dataset"] == "fer2013" and targets["classes"] == list(FER2013_CLASSES)
     assert targets["counts"] == {**dict.fromkeys(FER2013_CLASSES, 0), **TRAIN_COUNTS}
-    assert targets["targets"] == {**dict.fromkeys(FER2013_CLASSES, 0), "angry": 10, "disgust": 10, "happy": 10}
+    assert targets["targets"] == {**dict.fromkeys(FER2013_CLASSES, 0),
+                                  "angry": 10, "disgust": 10, "happy": 10}
     summary = json.loads(Path("reports/rebalance/summary.json").read_text())
     assert summary["dataset"] == "fer2013" and summary["strategy"] == "none"
+    assert summary["rows_removed"] == 0 and summary["rows_added_synthetic"] == 0
 
 
-def test_cap_cuts_majority_classes(tmp_path, monkeypatch):
-    ds, targets = run(tmp_path, monkeypatch, strategy="cap", cap=4)
+def test_cap_cuts_majority_classes(tmp_path):
+    ds, targets = run(tmp_path, strategy="cap", cap=4)
     assert train_counts(ds) == {"angry": 4, "disgust": 3, "happy": 4}
     assert not ds.synthetic.any() and set(ds.ids) <= set(imbalanced().ids)
     assert targets["targets"]["disgust"] == 4  # max after capping
     assert_eval_untouched(ds)
+    summary = json.loads(Path("reports/rebalance/summary.json").read_text())
+    assert summary["rows_removed"] == 6 + 2 and summary["rows_added_synthetic"] == 0
+    assert summary["params"] == {"cap": 4, "target": "max", "seed": 0}
 
 
-def test_random_oversample_adds_marked_copies(tmp_path, monkeypatch):
-    ds, _ = run(tmp_path, monkeypatch, strategy="random_oversample")
-    assert train_counts(ds) == {"angry": 10, "disgust": 10, "happy": 10}
-    new = ds.subset(ds.synthetic)
-    assert len(new) == 7 + 4
-    assert all("#oversample" in i for i in new.ids)
-    original = imbalanced()
-    for row in range(len(new)):  # a copy: same pixels, label and subject as a real training row
-        src = original.ids.tolist().index(new.ids[row].split("#")[0])
-        assert np.array_equal(new.images[row], original.images[src]) and new.subject[row] == original.subject[src]
-    assert len(new.extra["crop_outcome"]) == len(new)
-    assert_eval_untouched(ds)
+def test_primary_picks_the_dataset(tmp_path, demo_dataset):
+    demo_dataset.save("data/cropped/demo.npz")
+    ds, targets = run(tmp_path, primary="demo")
+    assert targets["dataset"] == "demo" and len(ds) == len(demo_dataset)
+    ds, targets = run(tmp_path, primary="auto")  # fer2013 before demo
+    assert targets["dataset"] == "fer2013"
+    with pytest.raises(PipelineError, match="params.yaml: data.primary"):
+        run(tmp_path, primary="imagenet")
 
 
-def test_smote_interpolates_up_to_an_int_target(tmp_path, monkeypatch):
-    ds, targets = run(tmp_path, monkeypatch, strategy="smote", target=8)
-    assert train_counts(ds) == {"angry": 10, "disgust": 8, "happy": 8}
-    new = ds.subset(ds.synthetic)
-    assert len(new) == 5 + 2 and set(new.subject) == {""} and not new.au_known.any()
-    assert set(new.extra["crop_outcome"]) == {""}
+def test_int_target_only_sets_the_targets(tmp_path):
+    ds, targets = run(tmp_path, strategy="none", target=8)
+    assert train_counts(ds) == TRAIN_COUNTS and not ds.synthetic.any()  # no row added here
+    assert targets["targets"]["disgust"] == 8 and targets["fill"]["disgust"] == 5
     assert targets["fill"]["angry"] == 0 and targets["targets"]["angry"] == 8
     assert_eval_untouched(ds)
 
 
-def test_per_class_target_dict(tmp_path, monkeypatch):
-    ds, targets = run(tmp_path, monkeypatch, strategy="none", target={"disgust": 50})
+def test_per_class_target_dict(tmp_path):
+    ds, targets = run(tmp_path, strategy="none", target={"disgust": 50})
     assert targets["targets"]["disgust"] == 50 and targets["targets"]["angry"] == 10
     assert targets["fill"]["disgust"] == 47
 
 
 @pytest.mark.parametrize("params, key", [
     ({"strategy": "undersample"}, "rebalance.strategy"),
+    ({"strategy": "smote"}, "rebalance.strategy"),  # oversampling moved to the classifier (cnn modes)
+    ({"strategy": "random_oversample"}, "rebalance.strategy"),
     ({"strategy": "cap", "cap": "many"}, "rebalance.cap"),
     ({"target": {"grumpy": 5}}, "rebalance.target"),
     ({"target": "most"}, "rebalance.target"),
+    ({"target": 0}, "rebalance.target"),
+    ({"target": {"disgust": -1}}, "rebalance.target"),
+    ({"cap": True}, "rebalance.cap"),
+    ({"seed": None}, "rebalance.seed"),
 ])
-def test_unknown_param_values(tmp_path, monkeypatch, params, key):
+def test_unknown_param_values(tmp_path, params, key):
     with pytest.raises(PipelineError, match=key):
-        run(tmp_path, monkeypatch, **params)
+        run(tmp_path, **params)
     assert not Path("data/balanced").exists()
 
 

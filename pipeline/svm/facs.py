@@ -6,7 +6,7 @@ SVMs, and to check how far such rule labels agree with real CK+ FACS codes.
 
 import numpy as np
 
-from .errors import PipelineError
+from ..core.errors import PipelineError
 
 # The 14 AUs the SVM paper detects (Table IV).
 PAPER_AUS = (1, 2, 4, 5, 6, 7, 9, 12, 15, 17, 23, 24, 25, 27)

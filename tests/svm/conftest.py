@@ -1,0 +1,76 @@
+"""Fixtures of the svm family's tests: a stand-in discriminator, planted separable data, small settings."""
+
+import json
+
+import numpy as np
+import pytest
+import yaml
+
+from pipeline.core.params import validate
+from pipeline.svm.config import SvmKeys
+from pipeline.svm.facs import PAPER_AUS
+
+SMALL = {"folds": 3, "inner_folds": 2, "search_iter": 2, "C_range": [1.0, 10.0],
+         "gamma_scale_range": [0.5, 2.0],
+         "large": {"max_train": 1000, "method": "nystroem", "components": 30},
+         "au": {"codes": list(PAPER_AUS), "C": 0.1, "class_weight": "balanced"}}
+
+
+def standin_discriminator(filters=(4, 8, 8, 16), size=64):
+    """A tiny discriminator with the feature GAN's layer names (d_conv1..d_conv4)."""
+    import keras
+
+    layers = [keras.Input((size, size, 1))]
+    for i, f in enumerate(filters):
+        layers += [keras.layers.Conv2D(f, 5, strides=2, padding="same", name=f"d_conv{i + 1}"),
+                   keras.layers.LeakyReLU(0.2, name=f"d_act{i + 1}")]
+    layers += [keras.layers.Flatten(name="d_flat"), keras.layers.Dense(1, name="d_logit")]
+    return keras.Sequential(layers, name="discriminator")
+
+
+@pytest.fixture(scope="session")
+def discriminator_folder(tmp_path_factory):
+    """A model folder as train_feature_gan writes it: discriminator.keras + training.json."""
+    folder = tmp_path_factory.mktemp("feature_gan")
+    standin_discriminator().save(folder / "discriminator.keras")
+    card = {"stage": "train_feature_gan", "dataset": "standin-data"}
+    (folder / "training.json").write_text(json.dumps(card))
+    return folder
+
+
+@pytest.fixture
+def planted():
+    def make(n_groups=12, per_group=6, n_classes=3, dims=20, seed=0):
+        """Separable data: class k shifts feature k by +8; rows come in groups (subjects)."""
+        rng = np.random.default_rng(seed)
+        groups = np.repeat([f"S{i:02d}" for i in range(n_groups)], per_group)
+        y = np.tile(np.arange(n_classes), len(groups) // n_classes + 1)[:len(groups)]
+        X = rng.normal(size=(len(y), dims)).astype(np.float32)
+        X[np.arange(len(y)), y] += 8.0
+        return X, y, groups
+
+    return make
+
+
+@pytest.fixture
+def small_cfg(repo_params):
+    """The committed svm settings with small folds and searches (and no experiments)."""
+    def make(**overrides) -> SvmKeys:
+        raw = yaml.safe_load(repo_params.read_text())["svm"]
+        raw.update(SMALL, experiments=[], **overrides)
+        return validate(SvmKeys, raw, "svm")
+
+    return make
+
+
+@pytest.fixture
+def stage_params(repo_params, tmp_path):
+    """Write params.yaml (the committed one, svm section edited) into the test's folder."""
+    def write(features: dict, experiments: list, **svm) -> dict:
+        params = yaml.safe_load(repo_params.read_text())
+        params["svm"].update(SMALL, seed=0, experiments=experiments, **svm)
+        params["svm"]["features"].update(features)
+        (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
+        return params
+
+    return write

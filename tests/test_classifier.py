@@ -235,7 +235,7 @@ def test_generated_mode_in_cnn_modes_is_refused(workdir):
 
 
 def test_transfer_split_follows_ingest_hold_out(demo_dataset):
-    from pipeline.train_transfer import dataset_or_own_split
+    from pipeline.transfer.pairs import dataset_or_own_split
 
     ds = held_out_copy(demo_dataset)
     split = dataset_or_own_split(ds, 0.5, 0)

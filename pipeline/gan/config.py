@@ -45,9 +45,12 @@ class FeatureGANKeys(GANKeys):
 
 
 class PrimaryKeys(Keys):
-    """`data.primary`: the dataset `feature_gan.dataset: primary` resolves to (see core.dataset)."""
+    """`data.primary`: the dataset `feature_gan.dataset: primary` resolves to (core.dataset.resolve_primary).
 
-    primary: str
+    Same shape as the data family's `pipeline.data.config.PrimaryKeys` (one of the two can go at merge).
+    """
+
+    primary: Literal["auto", "fer2013", "ckplus", "rafd", "demo"]
 
 
 class SynthesizeKeys(Keys):

@@ -2,12 +2,13 @@
 
 Run by hand (not in CI):  python benchmarks/bench_gan.py [--batch 16] [--steps 20] [--rounds 3]
 
-Same architecture (paper 000's G and D from pipeline.core.gan) for every contender, same
+Same architecture (paper 000's G and D from pipeline.gan.networks, params.yaml's `gan` section)
+for every contender, same
 process, rounds interleaved (A B C A B C ...) so a CPU shared with other jobs hits each alike:
 - reference: the keras-io `dcgan_overriding_train_step` algorithm (new latent batch for the G
   step, so two generator forwards per step; label noise; Keras defaults, no XLA on CPU);
   BatchNorm layers run in training mode, as the architecture needs.
-- ours: `pipeline.core.gan.DCGAN` (one generator forward per step) in float32, in
+- ours: `pipeline.gan.networks.DCGAN` (one generator forward per step) in float32, in
   mixed_bfloat16, and with XLA (jit_compile) for the record.
 Then peak memory (max RSS) of one class's training in a child process.
 """
@@ -27,7 +28,16 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from pipeline.core.gan import GANConfig, build_discriminator, build_generator, make_dcgan  # noqa: E402
+from pipeline.core.params import load  # noqa: E402
+from pipeline.gan.config import GANKeys  # noqa: E402
+from pipeline.gan.networks import build_discriminator, build_generator, make_dcgan  # noqa: E402
+
+REPO = os.path.join(os.path.dirname(__file__), "..")
+
+
+def paper_config(**changes) -> GANKeys:
+    """params.yaml's `gan` section (paper 000's architecture), with `changes`."""
+    return load(GANKeys, "gan", os.path.join(REPO, "params.yaml")).model_copy(update=changes)
 
 
 class ReferenceGAN(keras.Model):
@@ -83,11 +93,15 @@ def peak_memory(batch: int, n_images: int, epochs: int) -> dict:
 import os, sys, numpy as np
 os.environ['TF_CPP_MIN_LOG_LEVEL'] = '2'
 sys.path.insert(0, {os.path.join(os.path.dirname(__file__), '..')!r})
-from pipeline.core.gan import GANConfig, train_dcgan
+from pipeline.core.params import load
+from pipeline.gan.config import GANKeys
+from pipeline.gan.train_lib import train_dcgan
 import tempfile
+cfg = load(GANKeys, 'gan', {os.path.join(os.path.dirname(__file__), '..', 'params.yaml')!r})
+cfg = cfg.model_copy(update=dict(epochs={epochs}, batch_size={batch}, max_images=0))
 x = np.random.default_rng(0).integers(0, 256, ({n_images}, 48, 48), dtype=np.uint8)
 with tempfile.TemporaryDirectory() as d:
-    train_dcgan(x, GANConfig(epochs={epochs}, batch_size={batch}), d, 'bench', verbose=0)
+    train_dcgan(x, cfg, d + '/checkpoints', d + '/live', 'bench', verbose=0)
 """
     t = time.time()
     subprocess.run([sys.executable, "-c", code], check=True)
@@ -108,12 +122,12 @@ def main():
     x = np.random.default_rng(0).uniform(-1, 1, (args.batch * args.steps, 48, 48, 1)).astype(np.float32)
     data = tf.data.Dataset.from_tensor_slices(x).batch(args.batch, drop_remainder=True).repeat().prefetch(2)
     contenders = {
-        "reference (keras-io train_step, float32)": reference(GANConfig()),
-        "ours float32": make_dcgan(GANConfig()),
-        "ours mixed_bfloat16": make_dcgan(GANConfig(precision="mixed_bfloat16")),
+        "reference (keras-io train_step, float32)": reference(paper_config()),
+        "ours float32": make_dcgan(paper_config()),
+        "ours mixed_bfloat16": make_dcgan(paper_config(precision="mixed_bfloat16")),
     }
     if args.jit:
-        contenders["ours float32 + XLA"] = make_dcgan(GANConfig(jit_compile=True))
+        contenders["ours float32 + XLA"] = make_dcgan(paper_config(jit_compile=True))
     for gan in contenders.values():  # warm-up: tracing and first-call costs
         images_per_second(gan, data, 2)
     results = {k: [] for k in contenders}

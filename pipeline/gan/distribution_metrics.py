@@ -61,7 +61,8 @@ def fid(features_a: np.ndarray, features_b: np.ndarray) -> dict:
     comparable = min(n_a, n_b) >= FID_MIN_SAMPLES
     out = {"value": value, "n_a": n_a, "n_b": n_b, "comparable": comparable}
     if not comparable:
-        out["note"] = f"fewer than {FID_MIN_SAMPLES} samples: biased upwards, not comparable with published FIDs"
+        out["note"] = (f"fewer than {FID_MIN_SAMPLES} samples: biased upwards, "
+                       "not comparable with published FIDs")
     return out
 
 
@@ -141,5 +142,11 @@ class InceptionFeatures:
         starts = range(0, len(images), self.batch)
         for s in tqdm(starts, desc=progress, disable=progress is None, mininterval=5):
             x = np.repeat(images[s:s + self.batch, None], 3, axis=1)  # N, 3, H, W
-            out.append(self.helper.extract_feats(x, (0, 255), self.helper.resize_hw, self.helper.resample_mode))
+            helper = self.helper
+            out.append(helper.extract_feats(x, (0, 255), helper.resize_hw, helper.resample_mode))
         return np.concatenate(out) if out else np.zeros((0, 2048), np.float32)
+
+
+def value(block: dict | None, key: str = "value"):
+    """The figure of a metric block (fid/kid/inception_score output), None where there is none."""
+    return None if block is None else block.get(key)

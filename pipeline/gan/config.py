@@ -1,0 +1,97 @@
+"""The keys each GAN-family stage reads from params.yaml (types and bounds here, values in params.yaml).
+
+`GANKeys` is the one shape of a DCGAN training run, shared by the `gan` section (train_gan@<class>)
+and the `feature_gan` section (train_feature_gan, which adds the data it trains on).
+"""
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, NonNegativeInt, PositiveInt, StrictBool, confloat, field_validator
+
+from pipeline.core.params import Keys, fail, load
+
+Rate = confloat(gt=0, lt=1)
+Beta = confloat(ge=0, lt=1)
+
+
+class GANKeys(Keys):
+    """Everything that defines one DCGAN training run (fingerprinted: a change never resumes old weights)."""
+
+    epochs: PositiveInt
+    batch_size: PositiveInt
+    latent_dim: PositiveInt
+    image_size: PositiveInt                   # a multiple of 8 (pixelnorm) or 16 (radford)
+    variant: Literal["pixelnorm", "radford"]
+    g_base: PositiveInt                       # channels of the Dense projection
+    g_widths: tuple[PositiveInt, PositiveInt, PositiveInt]                 # Conv2DTranspose filters
+    d_widths: tuple[PositiveInt, PositiveInt, PositiveInt, PositiveInt]    # Conv2D d_conv1..d_conv4
+    lr_g: Rate
+    lr_d: Rate
+    beta1: Beta
+    beta2: Beta
+    seed: NonNegativeInt
+    precision: Literal["float32", "mixed_bfloat16"]
+    jit_compile: StrictBool
+    max_images: NonNegativeInt                # cap on training images (0 = all)
+    sample_every: PositiveInt                 # epochs between sample grids
+    divergence_patience: PositiveInt          # epochs of a collapsed D before stopping
+
+
+class FeatureGANKeys(GANKeys):
+    """The feature GAN's run plus the rows it trains on (labels unused)."""
+
+    dataset: Literal["fer2013", "ckplus", "both", "primary"]
+    splits: Annotated[tuple[Literal["train", "val", "test"], ...], Field(min_length=1)]
+
+
+class PrimaryKeys(Keys):
+    """`data.primary`: the dataset `feature_gan.dataset: primary` resolves to (core.dataset.resolve_primary).
+
+    Same shape as the data family's `pipeline.data.config.PrimaryKeys` (one of the two can go at merge).
+    """
+
+    primary: Literal["auto", "fer2013", "ckplus", "rafd", "demo"]
+
+
+class SynthesizeKeys(Keys):
+    seed: NonNegativeInt
+    batch: PositiveInt
+
+
+class GANMetricsKeys(Keys):
+    profile: str                              # report label only
+    samples_per_class: Annotated[int, Field(ge=2)]
+    fid: Literal["auto", "off"]
+    inception_samples_per_class: NonNegativeInt   # 0 = samples_per_class
+    fid_batch: PositiveInt
+    kid_subsets: PositiveInt
+    kid_subset_size: Annotated[int, Field(ge=2)]
+    classifier_epochs: PositiveInt
+    classifier_max_train: NonNegativeInt      # 0 = no cap
+    seed: NonNegativeInt
+
+    @field_validator("fid", mode="before")
+    @classmethod
+    def _yaml_switch(cls, value):
+        """YAML reads a bare `off` as false (and `on` as true)."""
+        return {False: "off", True: "auto"}.get(value, value) if isinstance(value, bool) else value
+
+
+def image_size_factor(variant: str) -> int:
+    """pixelnorm starts at size/8 (three 2x upsamplings), radford at size/16 (four)."""
+    return 8 if variant == "pixelnorm" else 16
+
+
+def load_gan(model: type[BaseModel], name: str):
+    """Section `name` as a GANKeys model, with the check across keys (image_size vs variant)."""
+    cfg = load(model, name)
+    factor = image_size_factor(cfg.variant)
+    if cfg.image_size % factor:
+        raise fail(f"{name}.image_size",
+                   f"must be a multiple of {factor} for the {cfg.variant} variant (got {cfg.image_size})")
+    return cfg
+
+
+def gan_config(cfg: GANKeys) -> dict:
+    """The GAN run part of a config (what the model card and the checkpoint fingerprint record)."""
+    return cfg.model_dump(mode="json", include=set(GANKeys.model_fields))

@@ -1,0 +1,56 @@
+"""The real faces each GAN trains on: one class of the balanced set, or whole cropped datasets."""
+
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.core.dataset import FaceDataset, resolve_primary
+from pipeline.core.errors import PipelineError
+
+
+def class_training_images(dataset: FaceDataset, name: str, path: Path | str) -> np.ndarray:
+    """Real (non-synthetic) training images of one class; unknown class -> PipelineError."""
+    if name not in dataset.classes:
+        raise PipelineError(f"{path}: unknown class '{name}' for train_gan "
+                            f"(dataset classes: {', '.join(dataset.classes)}; check gan.classes)")
+    label = dataset.classes.index(name)
+    mask = (dataset.split == "train") & (dataset.labels == label) & ~dataset.synthetic
+    if not mask.any():
+        raise PipelineError(f"{path}: class '{name}' has no real training images")
+    return dataset.images[mask]
+
+
+def class_seed(seed: int, name: str) -> int:
+    """A per-class seed, stable across runs (so classes differ but each run repeats)."""
+    import zlib
+
+    return (int(seed) * 1000003 + zlib.crc32(name.encode())) % (2 ** 31)
+
+
+def feature_gan_sources(dataset: str, primary: str, cropped: Path | str) -> list[str]:
+    """Which cropped sources feed the feature GAN: fer2013 | ckplus | both | primary (data.primary)."""
+    if dataset == "both":
+        return ["fer2013", "ckplus"]
+    if dataset == "primary":
+        return [resolve_primary({"primary": primary}, cropped).stem]
+    return [dataset]
+
+
+def load_feature_images(sources: list[str], splits, cropped: Path | str) -> tuple[np.ndarray, dict]:
+    """uint8 images of the chosen splits of each source, and per-source counts."""
+    parts, counts = [], {}
+    for source in sources:
+        path = Path(cropped) / f"{source}.npz"
+        ds = FaceDataset.load(path)
+        mask = np.isin(ds.split, list(splits)) & ~ds.synthetic
+        if not mask.any():
+            raise PipelineError(f"{path}: no rows in splits {list(splits)} (feature_gan.splits)")
+        images = ds.images[mask]
+        if parts and images.shape[1:] != parts[0].shape[1:]:
+            import cv2
+
+            side = parts[0].shape[1]
+            images = np.stack([cv2.resize(im, (side, side), interpolation=cv2.INTER_AREA) for im in images])
+        parts.append(images)
+        counts[source] = int(mask.sum())
+    return np.concatenate(parts), counts

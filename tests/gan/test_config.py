@@ -1,0 +1,47 @@
+"""One GAN config shape for the gan and feature_gan sections; bad values name the key."""
+
+import pytest
+import yaml
+
+from pipeline.core.errors import PipelineError
+from pipeline.gan.config import FeatureGANKeys, GANKeys, GANMetricsKeys, gan_config, load_gan
+
+
+def write_params(committed_params, section, **changes):
+    params = {**committed_params, section: {**committed_params[section], **changes}}
+    with open("params.yaml", "w") as f:
+        yaml.safe_dump(params, f)
+
+
+def test_committed_sections_validate(committed_params):
+    gan = GANKeys.model_validate(committed_params["gan"])
+    feature = FeatureGANKeys.model_validate(committed_params["feature_gan"])
+    assert set(gan_config(feature)) == set(GANKeys.model_fields) == set(gan_config(gan))
+    assert gan_config(gan)["g_widths"] == [256, 128, 64]
+
+
+@pytest.mark.parametrize("key, bad, message", [
+    ("precision", "float16", "gan.precision: Input should be 'float32' or 'mixed_bfloat16'"),
+    ("image_size", 50, "gan.image_size: must be a multiple of 8 for the pixelnorm variant"),
+    ("g_widths", [8, 8], "gan.g_widths"),
+    ("lr_g", 1.5, "gan.lr_g: Input should be less than 1"),
+])
+def test_bad_config_names_the_key(committed_params, key, bad, message):
+    write_params(committed_params, "gan", **{key: bad})
+    with pytest.raises(PipelineError, match="params.yaml: " + message.replace("(", r"\(")):
+        load_gan(GANKeys, "gan")
+
+
+def test_radford_image_size_is_a_multiple_of_16(committed_params):
+    write_params(committed_params, "feature_gan", image_size=56)
+    expected = "feature_gan.image_size: must be a multiple of 16 for the radford variant"
+    with pytest.raises(PipelineError, match=expected):
+        load_gan(FeatureGANKeys, "feature_gan")
+
+
+def test_gan_metrics_fid_switch_reads_yaml_off(committed_params):
+    raw = committed_params["gan_metrics"]
+    assert GANMetricsKeys.model_validate({**raw, "fid": False}).fid == "off"
+    assert GANMetricsKeys.model_validate({**raw, "fid": True}).fid == "auto"
+    with pytest.raises(ValueError):
+        GANMetricsKeys.model_validate({**raw, "samples_per_class": 1})

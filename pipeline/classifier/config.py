@@ -16,7 +16,6 @@ from ..core.params import Keys
 TRAINED_MODES = ("none", "classical", "random_oversample", "smote")  # cnn.modes: train_classifier@<mode>
 GENERATED_MODES = ("gan", "transfer")  # images made by a generator: stages train_classifier_gan / _transfer
 MODES = TRAINED_MODES + GENERATED_MODES
-PROTOCOLS = ("official", "thesis_random_split")
 
 Mode = Literal["none", "classical", "random_oversample", "smote", "gan", "transfer"]
 Protocol = Literal["official", "thesis_random_split"]

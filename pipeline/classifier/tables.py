@@ -1,23 +1,17 @@
-"""Stage `thesis_table`: the thesis's published CNN figures beside ours, both protocols side by side.
+"""The thesis table: the thesis's published CNN figures beside ours, both protocols side by side.
 
-Reads reports/cnn/<mode>/metrics.json for every mode in `cnn.modes` plus the generated modes (gan,
-transfer), reports/cnn/peer/metrics.json
-and, when present, extra runs under reports/cnn/<tag>/<mode>/ (e.g. CK+ k-fold made with
-`--out ckplus`); writes reports/tables/thesis.md.
-Usage: python -m pipeline.thesis_table [--runs reports/cnn/TAG --out reports/tables/thesis_TAG.md]
+Built from reports/cnn/<mode>/metrics.json of every mode present (the generated modes gan and
+transfer are always listed), reports/cnn/peer/metrics.json, extra runs under
+reports/cnn/<tag>/<mode>/ (runs by hand, e.g. CK+ k-fold) and the GAN metrics (which GANs made the
+gan mode's images).
 """
 
-import argparse
 import json
 from pathlib import Path
 
-from .core.cli import run_stage
-from .core.errors import PipelineError
-from .core.outputs import write_text
-from .core.params import section
+from ..core.errors import PipelineError
+from .config import GENERATED_MODES, MODES, TRAINED_MODES
 
-REPORTS = Path("reports/cnn")
-TABLE = Path("reports/tables/thesis.md")
 # Thesis (seed 003), chapter 6: "average accuracy of 63.39%" for the FER CNN (the discussion says
 # 63.03%), "85% (Approximate) after augmentation", on a random 80/10/10 split of FER-2013 made after
 # GAN augmentation. It also reports 77.03% for a "CNN-based model" in the GAN figure's caption.
@@ -26,7 +20,6 @@ MODE_TITLES = {"none": "CNN, no augmentation", "classical": "+ classical (flip/s
                "random_oversample": "+ random oversampling (imblearn)", "smote": "+ SMOTE (imblearn)",
                "gan": "+ GAN images (per-class DCGAN)",
                "transfer": "+ transferred expressions (landmark-guided transfer GAN)"}
-GENERATED_MODES = ("gan", "transfer")  # stages train_classifier_gan / _transfer, not in cnn.modes
 
 
 def load(path: Path) -> dict | None:
@@ -75,24 +68,25 @@ def protocol_label(runs: dict) -> str:
 
 
 def main_table(runs: dict, peer: dict | None, published: dict = PUBLISHED) -> list[str]:
-    lines = [f"| model / augmentation | thesis (published) | ours: {protocol_label(runs)}, accuracy | macro-F1 "
-             "| ours: thesis random split (LEAKY), accuracy | macro-F1 |",
+    lines = [f"| model / augmentation | thesis (published) | ours: {protocol_label(runs)}, accuracy "
+             "| macro-F1 | ours: thesis random split (LEAKY), accuracy | macro-F1 |",
              "|---|---|---|---|---|---|"]
     for mode, m in runs.items():
+        title, quoted = MODE_TITLES.get(mode, mode), published.get(mode, "-")
         if (m or {}).get("skipped"):
-            lines.append(f"| {MODE_TITLES.get(mode, mode)} | {published.get(mode, '-')} | skipped: {m['skipped']} "
-                         f"| | | |")
+            lines.append(f"| {title} | {quoted} | skipped: {m['skipped']} | | | |")
             continue
         off, th = (m or {}).get("official"), (m or {}).get("thesis_random_split")
-        lines.append(f"| {MODE_TITLES.get(mode, mode)} | {published.get(mode, '-')} | {protocol_cell(off, 'accuracy')} "
-                     f"| {protocol_cell(off, 'macro_f1')} | {protocol_cell(th, 'accuracy')} | {protocol_cell(th, 'macro_f1')} |")
+        cells = [protocol_cell(block, key) for block in (off, th) for key in ("accuracy", "macro_f1")]
+        lines.append(f"| {title} | {quoted} | " + " | ".join(cells) + " |")
     if peer:
         if "skipped" in peer:
-            lines.append(f"| peer: {peer.get('peer', 'fer mini-Xception')} | 65.9% / 0.640 (quoted) | skipped: "
-                         f"{peer['skipped']} | | | |")
+            lines.append(f"| peer: {peer.get('peer', 'fer mini-Xception')} | 65.9% / 0.640 (quoted) "
+                         f"| skipped: {peer['skipped']} | | | |")
         else:
-            lines.append(f"| peer: {peer['peer']} (no training; on {peer['dataset']}) | 65.9% / 0.640 (quoted) | {pct(peer['accuracy'])} "
-                         f"| {num(peer['macro_f1'])} | - | - |")
+            lines.append(f"| peer: {peer['peer']} (no training; on {peer['dataset']}) "
+                         f"| 65.9% / 0.640 (quoted) | {pct(peer['accuracy'])} | {num(peer['macro_f1'])} "
+                         f"| - | - |")
     return lines
 
 
@@ -103,7 +97,8 @@ def leak_table(runs: dict) -> list[str]:
         th = (m or {}).get("thesis_random_split")
         if not th:
             continue
-        lines.append(f"| {mode} | {pct(th.get('test_synthetic_fraction'))} | {pct(th.get('accuracy_real_test_rows'))} "
+        lines.append(f"| {mode} | {pct(th.get('test_synthetic_fraction'))} "
+                     f"| {pct(th.get('accuracy_real_test_rows'))} "
                      f"| {pct(th.get('accuracy_synthetic_test_rows'))} | {pct(th.get('accuracy'))} |")
     return lines
 
@@ -136,13 +131,30 @@ def gan_provenance(gan_metrics: Path, datasets: list) -> list[str]:
             f"({gan_metrics}; Table 1 in reports/tables/gan_table1.md)."]
 
 
-def build(modes: list, reports: Path = REPORTS) -> str:
-    modes = list(modes) + [m for m in GENERATED_MODES if m not in modes]
+def run_modes(reports: Path) -> list[str]:
+    """Modes with a metrics.json under `reports` (known modes in pipeline order, then others), plus the
+    generated modes, which are listed (as not run) even when missing."""
+    found = {p.parent.name for p in reports.glob("*/metrics.json")} - {"peer"}
+    known = [m for m in TRAINED_MODES if m in found]
+    return known + sorted(found - set(MODES)) + list(GENERATED_MODES)
+
+
+def extra_runs(reports: Path, modes: list) -> list[str]:
+    """Folders of runs made by hand (`reports/cnn/<tag>/<mode>/metrics.json`, e.g. CK+ k-fold)."""
+    return sorted({p.parent.parent.name for p in reports.glob("*/*/metrics.json")
+                   if p.parent.parent.name not in set(modes) | {"peer"} and p.parent.name in MODES})
+
+
+def build(reports: Path, gan_metrics: Path | None = None) -> str:
+    """reports/tables/thesis.md from the runs under `reports` (reports/cnn) and the GAN metrics file."""
+    reports = Path(reports)
+    modes = run_modes(reports)
     runs = {mode: load(reports / mode / "metrics.json") for mode in modes}
     peer = load(reports / "peer" / "metrics.json")
     known = [m for m in runs.values() if m and not m.get("skipped")] or [m for m in runs.values() if m]
     if not known:
-        raise PipelineError(f"{reports}: no reports/cnn/<mode>/metrics.json found (run train_classifier first)")
+        raise PipelineError(f"{reports}: no reports/cnn/<mode>/metrics.json found "
+                            f"(run evaluate_classifier first)")
     first = known[0]
     datasets = sorted({m["dataset"] for m in known})
     profiles = sorted({m.get("profile", "?") for m in known})
@@ -160,7 +172,7 @@ def build(modes: list, reports: Path = REPORTS) -> str:
         f"- **thesis random split (LEAKY)**: {th.get('evaluation', 'not run')}. This is what the thesis did "
         "(Sec. 5.4.1, 80/10/10 of FER-2013 after GAN augmentation); a duplicate or SMOTE/GAN child of a "
         "training image in the test split is scored as if unseen.",
-        *gan_provenance(reports.parent / "gan" / "metrics.json", datasets),
+        *(gan_provenance(gan_metrics, datasets) if gan_metrics else []),
         "",
         "## Accuracy and macro-F1",
         "",
@@ -168,7 +180,8 @@ def build(modes: list, reports: Path = REPORTS) -> str:
         "",
     ]
     if datasets != ["fer2013"]:
-        out += ["> The thesis's figures are for FER-2013; this dataset is not FER-2013, so none are quoted.", ""]
+        out += ["> The thesis's figures are for FER-2013; this dataset is not FER-2013, so none are quoted.",
+                ""]
     if "demo" in datasets:
         out += ["> Demo data (drawn cartoon faces, tiny epochs): these figures only show the pipeline runs; "
                 "they say nothing about faces.", ""]
@@ -177,49 +190,35 @@ def build(modes: list, reports: Path = REPORTS) -> str:
         out += ["## Where a leaky figure comes from", "",
                 "Under the thesis protocol the test split holds augmented images whose sources (or "
                 "near-copies) are in the training split:", "", *leak, ""]
-    for protocol, label in (("official", "official protocol"), ("thesis_random_split", "thesis random split, LEAKY")):
+    for protocol, label in (("official", "official protocol"),
+                            ("thesis_random_split", "thesis random split, LEAKY")):
         if any((m or {}).get(protocol) for m in runs.values()):
             out += [f"## Per-class F1, {label} (change vs mode none in brackets; disgust in bold)", "",
                     *per_class_table(runs, protocol, "f1", classes), ""]
     if any((m or {}).get("official") for m in runs.values()):
         out += ["## Per-class recall, official protocol (change vs none)", "",
                 *per_class_table(runs, "official", "recall", classes), ""]
-    extra = sorted(p.parent.parent.name for p in reports.glob("*/*/metrics.json")
-                   if p.parent.parent.name not in modes and p.parent.parent.name != "peer")
-    for tag in sorted(set(extra)):
-        tagged = {mode: load(reports / tag / mode / "metrics.json") for mode in modes}
+    for tag in extra_runs(reports, modes):
+        tagged = {mode: load(reports / tag / mode / "metrics.json") for mode in MODES}
         tagged = {k: v for k, v in tagged.items() if v}
         if not tagged:
             continue
         t0 = next(iter(tagged.values()))
         out += [f"## Extra run `{tag}`: {t0['dataset']}, profile {t0.get('profile', '?')}", "",
-                f"Protocol ({protocol_label(tagged)}): {t0.get('official', {}).get('evaluation', 'n/a')}.", "",
+                f"Protocol ({protocol_label(tagged)}): {t0.get('official', {}).get('evaluation', 'n/a')}.",
+                "",
                 *main_table(tagged, None, PUBLISHED if t0["dataset"] == "fer2013" else {}), ""]
         if any(v.get("official") for v in tagged.values()):
             out += [f"Per-class F1 ({protocol_label(tagged)}):", "",
                     *per_class_table(tagged, "official", "f1", t0["classes"]), ""]
     out += ["## Notes", "",
-            "- The thesis states its figures as training-curve averages (Fig. 6.2 \"average accuracy of 63.39%\"), "
-            "not as test-set scores, and gives no split seed, network size or epochs; its 63.39% and 63.03% "
-            "disagree, and its \"~85%\" is approximate. The published column is quoted, not reproduced.",
+            "- The thesis states its figures as training-curve averages (Fig. 6.2 \"average accuracy of "
+            "63.39%\"), not as test-set scores, and gives no split seed, network size or epochs; its 63.39% "
+            "and 63.03% disagree, and its \"~85%\" is approximate. The published column is quoted, not "
+            "reproduced.",
             "- A random split leaks even without augmentation when a dataset holds near-copies: CK+ stores "
             "3 frames of every sequence (and several sequences per subject), FER-2013 holds about 1.8k "
             "byte-identical duplicates; a subject-independent or official split keeps them apart.",
             "- The official protocol is the only one comparable with the FER-2013 literature (PrivateTest) "
             "and with the peer model's figure.", ""]
     return "\n".join(out)
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m pipeline.thesis_table", description=__doc__.split("\n")[0])
-    parser.add_argument("--runs", type=Path, default=REPORTS, help="folder holding <mode>/metrics.json")
-    parser.add_argument("--out", type=Path, default=TABLE, help="markdown file to write")
-    args = parser.parse_args(argv)
-    params = section("cnn")
-    text = build(list(params.get("modes", [])), args.runs)
-    write_text(args.out, text)
-    print(f"wrote {args.out}")
-
-
-if __name__ == "__main__":
-    run_stage(main)

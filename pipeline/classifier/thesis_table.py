@@ -1,0 +1,32 @@
+"""Stage `thesis_table`: the thesis's published CNN figures beside ours (reports/tables/thesis.md).
+
+Usage: python -m pipeline.classifier.thesis_table --runs reports/cnn --gan-metrics reports/gan/metrics.json
+           --out reports/tables/thesis.md
+--runs holds <mode>/metrics.json (every mode present), peer/metrics.json and extra runs <tag>/<mode>/
+(e.g. --runs reports/cnn/TAG --out reports/tables/thesis_TAG.md for runs made by hand).
+"""
+
+import argparse
+from pathlib import Path
+
+from ..core.cli import run_stage
+from ..core.outputs import write_text
+from .tables import build
+
+PARAMS = {}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m pipeline.classifier.thesis_table",
+                                     description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=Path, required=True, help="folder holding <mode>/metrics.json")
+    parser.add_argument("--gan-metrics", type=Path, default=None,
+                        help="reports/gan/metrics.json (which GANs made the gan mode's images)")
+    parser.add_argument("--out", type=Path, required=True, help="markdown file to write")
+    args = parser.parse_args(argv)
+    write_text(args.out, build(args.runs, args.gan_metrics))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    run_stage(main)

@@ -44,7 +44,8 @@ def main():
     threadpool_limits(cfg.blas_threads)
     X, ds, _ = FeatureStore(args.features, args.cropped).get(args.feature_set, args.source)
     groups, grouping = subject_groups(ds)
-    out = {"feature_set": args.feature_set, "source": args.source, "rows": int(len(X)), "dims": int(X.shape[1]),
+    out = {"feature_set": args.feature_set, "source": args.source,
+           "rows": int(len(X)), "dims": int(X.shape[1]),
            "grouping": grouping, "folds": cfg.folds, "search_iter": cfg.search_iter,
            "inner_folds": cfg.inner_folds, "blas_threads": cfg.blas_threads,
            "cpus": os.cpu_count(), "load_avg_before": os.getloadavg()}
@@ -72,7 +73,8 @@ def main():
     train, test = group_folds(ds.labels, groups, cfg.folds, seed)[0]
     gamma = 1.0 / X.shape[1]
     t0 = time.perf_counter()
-    ref = make_pipeline(StandardScaler(), SVC(kernel="rbf", gamma=gamma, C=10.0)).fit(X[train], ds.labels[train])
+    ref = make_pipeline(StandardScaler(), SVC(kernel="rbf", gamma=gamma, C=10.0))
+    ref.fit(X[train], ds.labels[train])
     ref_scores = ref.decision_function(X[test])
     out["one_fit_libsvm_rbf_seconds"] = round(time.perf_counter() - t0, 2)
     t0 = time.perf_counter()

@@ -12,7 +12,6 @@ fatal. A tight face crop with no detected face passes through whole (detector_sc
 
 import argparse
 import csv
-import json
 import sys
 from pathlib import Path
 
@@ -50,24 +49,6 @@ def read_rgb(path: Path) -> np.ndarray | None:
     return None if image is None else cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
-def load_classifier(model_path: Path):
-    """The Keras model and its sidecar model.json (classes, image size)."""
-    import keras
-
-    if not model_path.is_file():
-        raise PipelineError(f"{model_path}: model not found "
-                            "(train it: python -m pipeline.train_classifier classical)")
-    info_path = model_path.with_name("model.json")
-    if not info_path.is_file():
-        raise PipelineError(f"{info_path}: missing (it names the model's classes)")
-    info = json.loads(info_path.read_text())
-    try:
-        model = keras.models.load_model(model_path, compile=False)
-    except Exception as exc:  # noqa: BLE001
-        raise PipelineError(f"{model_path}: cannot load model ({exc})") from None
-    return model, info
-
-
 def annotate(rgb: np.ndarray, boxes, probs, classes) -> np.ndarray:
     out = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
     thick = max(1, int(round(min(out.shape[:2]) / 300)))
@@ -83,7 +64,7 @@ def predict_folder(folder: Path, model_path: Path, out_csv: Path, annotate_dir: 
                    detector: str | None = None, batch: int = 64, crop: CropKeys | None = None) -> dict:
     """Write one CSV row per detected face; return {"faces": n, "images": n, "no_face": [...],
     "unreadable": [...]}. `crop`: the crop section (default: the params file in force)."""
-    from pipeline.core.classifier import predict_proba
+    from pipeline.classifier.inference import load_classifier, predict_proba
 
     if not folder.is_dir():
         raise PipelineError(f"{folder}: not a folder of photos")
@@ -96,8 +77,7 @@ def predict_folder(folder: Path, model_path: Path, out_csv: Path, annotate_dir: 
         raise PipelineError(f"{model_path}: the model takes {info['image_size']}px faces but crop.size is "
                             f"{cropper.size} (use the params it was trained with: --params FILE)")
     classes = list(info["classes"])
-    # evaluate as the model was scored (models saved before TTA: off)
-    tta_flip, tta_crops = bool(info.get("tta_flip")), bool(info.get("tta_crops"))
+    tta_flip, tta_crops = bool(info["tta_flip"]), bool(info["tta_crops"])  # as the model was scored
     summary = {"images": 0, "faces": 0, "no_face": [], "unreadable": []}
     pending = []  # (file, rgb, boxes, crops) waiting for a full batch of faces
 

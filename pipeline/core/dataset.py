@@ -112,12 +112,14 @@ class FaceDataset:
             images=cat("images"), labels=cat("labels"), classes=first.classes, split=cat("split"),
             ids=cat("ids"), source=first.source, usage=cat("usage"), subject=cat("subject"),
             sequence=cat("sequence"), au=cat("au"), au_codes=first.au_codes, au_known=cat("au_known"),
-            synthetic=cat("synthetic"), extra={k: np.concatenate([p.extra[k] for p in parts]) for k in extra_keys},
+            synthetic=cat("synthetic"),
+            extra={k: np.concatenate([p.extra[k] for p in parts]) for k in extra_keys},
         )
 
     # ---- files -------------------------------------------------------------------------
     def save(self, path: Path | str) -> None:
-        arrays = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("extra", "classes", "source")}
+        skip = ("extra", "classes", "source")
+        arrays = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
         arrays["classes"] = np.asarray(self.classes, dtype=str)
         arrays["source"] = np.asarray(self.source, dtype=str)
         for key, value in self.extra.items():
@@ -151,9 +153,11 @@ def resolve_primary(data_params: dict, cropped_dir: Path | str = "data/cropped")
     cropped_dir = Path(cropped_dir)
     wanted = str((data_params or {}).get("primary", "auto"))
     if wanted != "auto" and wanted not in PRIMARY_ORDER:
-        raise PipelineError(f"params.yaml: data.primary={wanted!r} is not one of auto, {', '.join(PRIMARY_ORDER)}")
+        raise PipelineError(f"params.yaml: data.primary={wanted!r} is not one of auto, "
+                            f"{', '.join(PRIMARY_ORDER)}")
     for name in PRIMARY_ORDER if wanted == "auto" else (wanted,):
         path = cropped_dir / f"{name}.npz"
         if path.is_file():
             return path
-    raise PipelineError(f"{cropped_dir}: no cropped dataset for data.primary={wanted} (run ingest and crop first)")
+    raise PipelineError(f"{cropped_dir}: no cropped dataset for data.primary={wanted} "
+                        "(run ingest and crop first)")

@@ -4,6 +4,7 @@ and cut by exactly the crop stage's code and params."""
 import csv
 import json
 import shutil
+from types import SimpleNamespace
 
 import cv2
 import numpy as np
@@ -12,7 +13,7 @@ import yaml
 from skimage import data as skdata
 
 from pipeline.app import predict
-from pipeline.core import classifier as clf
+from pipeline.classifier.networks import build_classifier
 from pipeline.core.dataset import FaceDataset
 from pipeline.core.emotions import FER2013_CLASSES
 from pipeline.core.errors import PipelineError
@@ -28,8 +29,8 @@ CLASSES = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
 def model_path(tmp_path_factory):
     """An untrained tiny CNN with its model.json: enough to check the plumbing, not the accuracy."""
     folder = tmp_path_factory.mktemp("model")
-    cfg = clf.ClassifierConfig(widths=[4], convs_per_block=1, dense=8)
-    clf.build_classifier(len(CLASSES), 48, cfg).save(folder / "model.keras")
+    cfg = SimpleNamespace(widths=[4], convs_per_block=1, dense=8, dropout=0.3, bn_momentum=0.9, seed=0)
+    build_classifier(len(CLASSES), 48, cfg).save(folder / "model.keras")
     (folder / "model.json").write_text(json.dumps({"classes": CLASSES, "image_size": 48}))
     return folder / "model.keras"
 

@@ -1,8 +1,8 @@
 """The transfer generator's subject split follows ingest's hold-out, so the classifier's transfer mode
-never tests on a subject the generator saw. (Tests pipeline.train_transfer, the transfer family's
-module: moved here unchanged from tests/test_classifier.py; its import follows that family's layout.)"""
+never tests on a subject the generator saw. (Tests pipeline.transfer.pairs, the transfer family's
+library: moved here unchanged from tests/test_classifier.py.)"""
 
-from pipeline.train_transfer import dataset_or_own_split
+from pipeline.transfer.pairs import dataset_or_own_split
 
 from .helpers import held_out_copy
 

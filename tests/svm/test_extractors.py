@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from pipeline.data.demo import make_demo_dataset
 from pipeline.core.errors import PipelineError
+from pipeline.data.demo import make_demo_dataset
 from pipeline.svm import extractors
 
 

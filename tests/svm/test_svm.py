@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from pipeline.data.demo import make_demo_dataset
 from pipeline.core.errors import PipelineError
+from pipeline.data.demo import make_demo_dataset
 from pipeline.svm import experiments, svm, svm_features
 
 EXPERIMENTS = [

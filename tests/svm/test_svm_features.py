@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from pipeline.data.demo import make_demo_dataset
 from pipeline.core.errors import PipelineError
+from pipeline.data.demo import make_demo_dataset
 from pipeline.svm import svm_features
 
 FEATURES = {"layer": "d_conv4", "datasets": "auto", "max_rows": 20, "batch_size": 32,

@@ -12,6 +12,7 @@ import numpy as np
 
 from .errors import PipelineError
 from .outputs import atomic_path
+from .params import params_path
 
 SPLITS = ("train", "val", "test")
 
@@ -151,7 +152,8 @@ def resolve_primary(data_params: dict, cropped_dir: Path | str = "data/cropped")
     cropped_dir = Path(cropped_dir)
     wanted = str((data_params or {}).get("primary", "auto"))
     if wanted != "auto" and wanted not in PRIMARY_ORDER:
-        raise PipelineError(f"params.yaml: data.primary={wanted!r} is not one of auto, {', '.join(PRIMARY_ORDER)}")
+        raise PipelineError(f"{params_path()}: data.primary={wanted!r} is not one of auto, "
+                            f"{', '.join(PRIMARY_ORDER)}")
     for name in PRIMARY_ORDER if wanted == "auto" else (wanted,):
         path = cropped_dir / f"{name}.npz"
         if path.is_file():

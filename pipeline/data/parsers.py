@@ -18,7 +18,7 @@ FACS_CODES = frozenset([1, 2, *range(4, 47), 50, *range(51, 59), *range(61, 67),
                         80, 81, 82, 84, 85, 91, 92, 97, 98])
 _NUMBER = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _FACS_LINE = re.compile(rf"[ \t]*({_NUMBER})(?:[ \t]+({_NUMBER}))?[ \t]*")
-_PIXEL_PROBLEM = re.compile(r"[^0-9 ]|[0-9]{4}")
+_NOT_PIXEL_TEXT = str.maketrans("", "", "0123456789 ")  # what is left of pixel text is bad
 _SPACE = " \t"
 
 
@@ -34,7 +34,7 @@ def read_text(path: Path, what: str) -> str:
 
 
 def parse_pixel_csv(path: Path, classes: tuple, side: int = 48) -> dict:
-    """Parse an `emotion,pixels,Usage` csv (seconds for FER-2013's 35,887 rows).
+    """Parse an `emotion,pixels,Usage` csv (about 2 s for FER-2013's 35,887 rows).
 
     Blank lines are skipped; every other row must hold an emotion code in 0..len(classes)-1,
     exactly side*side integers 0..255 separated by spaces, and a Usage of Training, PublicTest or
@@ -71,48 +71,58 @@ def parse_pixel_csv(path: Path, classes: tuple, side: int = 48) -> dict:
     for r, e in enumerate(emotion):
         if e.isascii() and e.isdigit() and len(e) <= 3:
             codes[r] = int(e)
-    n = side * side
-    counts = np.array([p.count(" ") + 1 if p else 0 for p in pixels], np.int64)
-    joined = " ".join(pixels)
-    fast = _PIXEL_PROBLEM.search(joined) is None
-    bad_chars = np.zeros(len(pixels), bool) if fast else \
-        np.array([_PIXEL_PROBLEM.search(p) is not None for p in pixels])
-    for r in np.flatnonzero(~bad_chars & (counts != n)):  # double spaces: count exactly
-        counts[r] = len(pixels[r].split())
-    problems = [
-        ((codes < 0) | (codes >= len(classes)), lambda r: f"emotion code {emotion[r]!r} is not in "
-                                                          f"0..{len(classes) - 1}"),
-        (bad_chars, lambda r: _pixel_problem(pixels[r])),
-        (counts != n, lambda r: f"{counts[r]} pixels, expected {side}*{side}={n}"),
+    row_problems = [  # (bad rows, what is wrong with row r), in column order
+        ((codes < 0) | (codes >= len(classes)),
+         lambda r: f"emotion code {emotion[r]!r} is not in 0..{len(classes) - 1}"),
         (np.array([u not in FER_USAGE_SPLIT for u in usage], bool),
          lambda r: f"Usage {usage[r]!r} is not one of {', '.join(FER_USAGE_SPLIT)}"),
     ]
-    bad_rows = np.logical_or.reduce([mask for mask, _ in problems])
-    if bad_rows.any():
-        r = int(np.flatnonzero(bad_rows)[0])
-        message = next(describe(r) for mask, describe in problems if mask[r])
-        _fail(path, numbers[r] - 1, last, cut, message)
-    values = np.fromstring(joined, dtype=np.int32, sep=" ")  # one C pass, no Python ints
-    del joined
-    if values.size != len(pixels) * n:  # cannot happen after the checks above; never reshape blindly
-        raise PipelineError(f"{path}: pixel values must be integers 0..255 separated by spaces")
-    values = values.reshape(len(pixels), n)
-    over = np.flatnonzero(values.max(axis=1) > 255)
-    if len(over):
-        r = int(over[0])
-        _fail(path, numbers[r] - 1, last, cut, f"pixel value {int(values[r].max())} is over 255")
-    return {
-        "images": values.astype(np.uint8).reshape(len(pixels), side, side),
-        "labels": codes, "usage": np.array(usage, dtype=str),
-        "ids": np.array([f"{path.name}#{i}" for i in range(len(pixels))]),
-    }
+    bad = [int(np.flatnonzero(mask)[0]) for mask, _ in row_problems if mask.any()]
+    first = min(bad, default=len(pixels))
+    images, pixel_problem = pixel_rows(pixels, side, stop=first)
+    if pixel_problem is not None and (pixel_problem[0] < first or pixel_problem[0] == first
+                                      and not row_problems[0][0][first]):  # emotion, pixels, Usage
+        r, message = pixel_problem
+    elif bad:
+        r = first
+        message = next(describe(r) for mask, describe in row_problems if mask[r])
+    else:
+        return {"images": images, "labels": codes, "usage": np.array(usage, dtype=str),
+                "ids": np.array([f"{path.name}#{i}" for i in range(len(pixels))])}
+    _fail(path, numbers[r] - 1, last, cut, message)
 
 
-def _pixel_problem(pixels: str) -> str:
-    bad = _PIXEL_PROBLEM.search(pixels).group()
-    if bad[0].isdigit():
-        return f"pixel value {bad}... has more than 3 digits (values are 0..255)"
-    return f"pixel values must be integers 0..255 separated by spaces (found {bad!r})"
+def pixel_rows(pixels: list[str], side: int, stop: int, chunk: int = 2048):
+    """(uint8 (N, side, side) images, None) or (None, (first bad row, problem)) for the pixel strings.
+
+    Parsed in chunks of rows (one C pass each, small memory); rows at or after `stop` need not be
+    checked (an earlier row already failed).
+    """
+    n = side * side
+    images = np.empty((len(pixels), side, side), np.uint8)
+    for start in range(0, min(len(pixels), stop + 1), chunk):
+        rows = pixels[start:start + chunk]
+        text = " ".join(rows)
+        values = None
+        if all(rows) and not text.translate(_NOT_PIXEL_TEXT):  # digits and spaces only
+            values = np.fromstring(text, dtype=np.int64, sep=" ")  # int64: long numbers saturate
+        if values is None or values.size != len(rows) * n:
+            for k, row in enumerate(rows):
+                if row.translate(_NOT_PIXEL_TEXT):
+                    found = next(c for c in row if c not in "0123456789 ")
+                    return None, (start + k, "pixel values must be integers 0..255 separated by spaces "
+                                             f"(found {found!r})")
+                if len(row.split()) != n:
+                    return None, (start + k, f"{len(row.split())} pixels, expected {side}*{side}={n}")
+            raise AssertionError("pixel rows disagree with their joined parse")  # never reached
+        values = values.reshape(len(rows), n)
+        over = np.flatnonzero(values.max(axis=1) > 255)
+        if len(over):
+            top = int(values[over[0]].max())
+            shown = top if top < 2**63 - 1 else "with 19+ digits"
+            return None, (start + int(over[0]), f"pixel value {shown} is over 255")
+        images[start:start + len(rows)] = values.reshape(len(rows), side, side)
+    return images, None
 
 
 def _fail(path: Path, index: int, last: int, cut: bool, problem: str):
@@ -155,7 +165,8 @@ def parse_facs(path: Path, text: str) -> set[int]:
                                 f"got {line.strip()[:40]!r}")
         code = au_code(m.group(1))
         if code is None:
-            raise PipelineError(f"{path}: line {n}: {m.group(1)!r} is not a FACS action unit code")
+            raise PipelineError(f"{path}: line {n}: {m.group(1)!r} is not a FACS action unit code "
+                                "(a whole number such as 4.0000000e+00, or d.d for AU dd as in 1.7)")
         intensity = m.group(2)
         if intensity is not None and not 0 <= _decimal(intensity, default=-1) <= 5:
             raise PipelineError(f"{path}: line {n}: intensity {intensity!r} is not in 0..5")

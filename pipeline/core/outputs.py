@@ -23,7 +23,12 @@ def atomic_path(path: Path | str, is_dir: bool = False):
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     target = tmp if is_dir else tmp / path.name
     try:
-        yield target
+        try:
+            yield target
+        except OSError as exc:  # a write error without a file name (disk full in f.write) names path
+            if exc.filename is None:
+                raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
+            raise
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path)
         os.replace(target, path)

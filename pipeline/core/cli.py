@@ -22,7 +22,7 @@ def fault_message(exc: BaseException) -> str:
     """One line for an exception that is not a PipelineError (disk full, permissions, a bug)."""
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
         where = f" writing {exc.filename}" if exc.filename else ""
-        return f"disk full{where} (no space left on device); free space and rerun"
+        return f"disk full{where} (no space left on device)"
     if isinstance(exc, MemoryError):
         return "out of memory"
     if isinstance(exc, OSError) and exc.strerror:

@@ -58,7 +58,7 @@ def run_stage(main, argv=None, name: str | None = None) -> None:
     except PipelineError as exc:
         if debug:
             traceback.print_exc()
-        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
+        print(f"error: {' '.join(str(exc).splitlines())}", file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:
         print(f"error: {name}: interrupted; outputs of this stage were not written", file=sys.stderr)

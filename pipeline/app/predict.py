@@ -65,7 +65,13 @@ def load_classifier(model_path: Path):
     info_path = model_path.with_name("model.json")
     if not info_path.is_file():
         raise PipelineError(f"{info_path}: missing (it names the model's classes)")
-    info = json.loads(info_path.read_text())
+    try:
+        info = json.loads(info_path.read_text())
+        info = {"classes": list(map(str, info["classes"])), "image_size": int(info["image_size"]),
+                **{k: v for k, v in info.items() if k not in ("classes", "image_size")}}
+    except (ValueError, KeyError, TypeError) as exc:
+        raise PipelineError(f"{info_path}: not a model description with classes and image_size "
+                            f"({type(exc).__name__}: {exc})") from None
     try:
         model = keras.models.load_model(model_path, compile=False)
     except Exception as exc:  # noqa: BLE001

@@ -137,10 +137,13 @@ class FaceDataset:
                 data = {k: z[k] for k in z.files}
         except Exception as exc:  # zipfile/ValueError: truncated or not an npz
             raise PipelineError(f"{path}: not a readable canonical dataset ({exc})") from None
-        extra = {k[len("extra_"):]: data.pop(k) for k in list(data) if k.startswith("extra_")}
-        data["classes"] = tuple(data["classes"].tolist())
-        data["source"] = str(data["source"])
-        return cls(**data, extra=extra)
+        try:  # a readable npz that is not a canonical dataset (wrong fields or row counts)
+            extra = {k[len("extra_"):]: data.pop(k) for k in list(data) if k.startswith("extra_")}
+            data["classes"] = tuple(data["classes"].tolist())
+            data["source"] = str(data["source"])
+            return cls(**data, extra=extra)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise PipelineError(f"{path}: not a canonical dataset ({type(exc).__name__}: {exc})") from None
 
 
 PRIMARY_ORDER = ("fer2013", "ckplus", "rafd", "demo")

@@ -88,3 +88,15 @@ def test_a_failure_midway_writes_nothing(photos, model_path, capsys, monkeypatch
     assert Path("pred.csv").read_text() == "the previous predictions\n"
     assert [p.name for p in (photos / "annotated").iterdir()] == ["mine.txt"]
     assert not list(Path(".").rglob(".*.tmp")) and not list(photos.rglob(".*.tmp"))
+
+
+def test_a_broken_model_json_is_one_error_line(photos, model_path, tmp_path, capsys):
+    broken = tmp_path / "broken"
+    shutil.copytree(model_path.parent, broken)
+    (broken / "model.json").write_text('{"classes": ["a"]')
+    with pytest.raises(SystemExit) as exc:
+        predict.main([str(photos), "--model", str(broken / "model.keras")])
+    assert exc.value.code == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"error: {broken / 'model.json'}: not a model description with classes and image_size "
+                   "(JSONDecodeError: Expecting ',' delimiter: line 1 column 18 (char 17))"]

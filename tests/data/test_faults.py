@@ -386,3 +386,11 @@ def test_a_real_process_prints_one_line_and_keeps_the_outputs(raw, previous):
     one_error_line(result.stderr, "data/raw: no known dataset layout; found notes.txt")
     assert snapshot(*OUTPUTS) == previous
     shutil.rmtree(raw)
+
+
+def test_an_npz_that_is_not_a_canonical_dataset_names_the_file(raw, capsys):
+    np.savez("data/canonical.npz", images=np.zeros((2, 4, 4), np.uint8))
+    Path("data/canonical").mkdir()
+    shutil.move("data/canonical.npz", "data/canonical/fer2013.npz")
+    code, _, err = cli(crop.main, ["data/canonical", "data/cropped", "reports/crop"], capsys)
+    assert code == 1 and one_error_line(err, "data/canonical/fer2013.npz: not a canonical dataset (KeyError")

@@ -19,7 +19,7 @@ from pipeline.data.audit import audit
 from pipeline.data.config import IngestKeys
 from pipeline.data.demo import make_demo_dataset
 from pipeline.data.holdout import hold_out_subjects
-from pipeline.data.layouts import data_entries, detect_layouts, no_layout_error
+from pipeline.data.layouts import data_entries, detect_layouts, files_not_read, no_layout_error
 from pipeline.data.readers import DATASET_NAMES, load_source
 
 DEMO_LAYOUT = "embedded demo dataset"
@@ -35,6 +35,10 @@ def ingest_sources(raw: Path, cfg: IngestKeys) -> tuple[dict, dict, dict]:
     for source, layout in layouts.items():
         t0 = time.perf_counter()
         print(f"ingest: {source} <- {layout['layout']} ({layout['found']})", flush=True)
+        skipped = files_not_read(source, layout)
+        if skipped:
+            print(f"ingest: {source}: {len(skipped)} file(s) not read (not images): "
+                  f"{', '.join(skipped[:10])}{' ...' if len(skipped) > 10 else ''}", flush=True)
         if source == "demo":
             ds = make_demo_dataset(n_subjects=cfg.demo.subjects,
                                    sequences_per_subject=cfg.demo.sequences_per_subject, seed=cfg.demo.seed)
@@ -49,7 +53,7 @@ def ingest_sources(raw: Path, cfg: IngestKeys) -> tuple[dict, dict, dict]:
         datasets[source] = kept
         audits[source] = report
         summary["sources"][source] = summarize(ds, kept, layout["layout"], time.perf_counter() - t0)
-        summary["sources"][source]["found"] = layout["found"]
+        summary["sources"][source].update(found=layout["found"], files_not_read=skipped)
         print(f"ingest: {source}: {len(ds)} rows read, {len(kept)} kept "
               f"({time.perf_counter() - t0:.1f}s)", flush=True)
     summary["datasets"] = list(datasets)

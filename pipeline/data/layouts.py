@@ -95,3 +95,12 @@ def no_layout_error(raw: Path, entries: list[Path]) -> PipelineError:
                          f"case, at the top or one folder down): {'; '.join(KNOWN_LAYOUTS)}. Move the "
                          f"files into one of these, or set data.demo.use: always for the demo dataset")
 
+
+def files_not_read(source: str, layout: dict) -> list[str]:
+    """Files inside an image-folder layout that are not images (so not read), e.g. a .gif or notes."""
+    if layout["layout"] in ("fer2013.csv", "ckextended.csv") or source not in ("fer2013", "ckplus"):
+        return []
+    roots = layout["paths"] if source == "fer2013" else layout["paths"][:1]  # not the FACS folder
+    return sorted(str(p) for root in roots for p in root.rglob("*")
+                  if p.is_file() and p.suffix.lower() not in IMAGE_EXTENSIONS
+                  and not p.name.startswith(".") and not p.name.lower().startswith(NOT_DATA))

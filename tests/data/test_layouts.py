@@ -1,6 +1,7 @@
 """Layout detection: the known layouts in any case, at the top of raw_dir or one folder down (an archive
 unpacked into its own folder), which one was used, and what was not read."""
 
+import json
 from pathlib import Path
 
 import cv2
@@ -78,12 +79,18 @@ def test_ingest_reads_layouts_one_folder_down(tmp_path, capsys):
                        ("CK+/CK+48/happy/S010_004_00000017.png", 3)):
         (raw / name).parent.mkdir(parents=True, exist_ok=True)
         cv2.imwrite(str(raw / name), face(seed))
+    (raw / "archive/train/happy/notes.txt").write_text("not an image")
+    (raw / "archive/train/happy/.DS_Store").write_text("")
     (raw / "CK+/FACS/S010/004").mkdir(parents=True)
     (raw / "CK+/FACS/S010/004/S010_004_00000017_facs.txt").write_text("1.2000000e+01   3.0000000e+00\n")
     ingest.main(["data/raw", "data/canonical", "reports/ingest"])
     out = capsys.readouterr().out.splitlines()
     assert "ingest: fer2013 <- train/<class>, test/<class> image folders (archive/test, archive/train)" in out
     assert "ingest: ckplus <- CK+48/<class> folders + FACS files (CK+/CK+48, CK+/FACS)" in out
+    assert "ingest: fer2013: 1 file(s) not read (not images): data/raw/archive/train/happy/notes.txt" in out
+    summary = json.loads(Path("reports/ingest/summary.json").read_text())["sources"]
+    assert summary["fer2013"]["files_not_read"] == ["data/raw/archive/train/happy/notes.txt"]
+    assert summary["ckplus"]["files_not_read"] == []
     fer = FaceDataset.load("data/canonical/fer2013.npz")
     assert fer.ids.tolist() == ["archive/train/happy/Training_1.png", "archive/test/sad/PublicTest_2.png"]
     assert fer.split.tolist() == ["train", "val"]

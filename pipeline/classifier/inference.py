@@ -67,7 +67,12 @@ def load_classifier(model_path: Path | str):
     if model_path.is_file() and not info_path.is_file():
         raise PipelineError(f"{info_path}: missing (it names the model's classes)")
     model = load_model(model_path)
-    info = json.loads(info_path.read_text())
+    try:
+        info = json.loads(info_path.read_text())
+        info = {**info, "classes": list(map(str, info["classes"])), "image_size": int(info["image_size"])}
+    except (ValueError, KeyError, TypeError) as exc:
+        raise PipelineError(f"{info_path}: not a model description with classes and image_size "
+                            f"({type(exc).__name__}: {exc})") from None
     info.setdefault("tta_flip", False)
     info.setdefault("tta_crops", False)
     return model, info

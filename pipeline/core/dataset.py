@@ -12,6 +12,7 @@ import numpy as np
 
 from .errors import PipelineError
 from .outputs import atomic_path
+from .params import params_path
 
 SPLITS = ("train", "val", "test")
 
@@ -138,10 +139,13 @@ class FaceDataset:
                 data = {k: z[k] for k in z.files}
         except Exception as exc:  # zipfile/ValueError: truncated or not an npz
             raise PipelineError(f"{path}: not a readable canonical dataset ({exc})") from None
-        extra = {k[len("extra_"):]: data.pop(k) for k in list(data) if k.startswith("extra_")}
-        data["classes"] = tuple(data["classes"].tolist())
-        data["source"] = str(data["source"])
-        return cls(**data, extra=extra)
+        try:  # a readable npz that is not a canonical dataset (wrong fields or row counts)
+            extra = {k[len("extra_"):]: data.pop(k) for k in list(data) if k.startswith("extra_")}
+            data["classes"] = tuple(data["classes"].tolist())
+            data["source"] = str(data["source"])
+            return cls(**data, extra=extra)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise PipelineError(f"{path}: not a canonical dataset ({type(exc).__name__}: {exc})") from None
 
 
 PRIMARY_ORDER = ("fer2013", "ckplus", "rafd", "demo")
@@ -153,7 +157,7 @@ def resolve_primary(data_params: dict, cropped_dir: Path | str = "data/cropped")
     cropped_dir = Path(cropped_dir)
     wanted = str((data_params or {}).get("primary", "auto"))
     if wanted != "auto" and wanted not in PRIMARY_ORDER:
-        raise PipelineError(f"params.yaml: data.primary={wanted!r} is not one of auto, "
+        raise PipelineError(f"{params_path()}: data.primary={wanted!r} is not one of auto, "
                             f"{', '.join(PRIMARY_ORDER)}")
     for name in PRIMARY_ORDER if wanted == "auto" else (wanted,):
         path = cropped_dir / f"{name}.npz"

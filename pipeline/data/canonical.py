@@ -1,8 +1,11 @@
 """Raw folder -> one audited canonical dataset per source (the ingest stage's job, without the writing).
 
-Every known layout under the raw folder is read (pipeline.data.readers); with none, the embedded
-demo dataset stands in. Sources with no split of their own may have subjects held out, then each
-source is audited for leakage and the rows the audit policy drops are removed.
+Every known layout under the raw folder is read (pipeline.data.layouts finds them,
+pipeline.data.readers reads them). The embedded demo dataset stands in only when `data.demo.use`
+asks for it: `always`, or `auto` with an empty raw folder (nothing but its README); a raw folder
+with files but no known layout fails, listing what it holds and the layouts ingest knows. Sources
+with no split of their own may have subjects held out, then each source is audited for leakage
+and the rows the audit policy drops are removed.
 """
 
 import time
@@ -16,20 +19,26 @@ from pipeline.data.audit import audit
 from pipeline.data.config import IngestKeys
 from pipeline.data.demo import make_demo_dataset
 from pipeline.data.holdout import hold_out_subjects
-from pipeline.data.readers import DATASET_NAMES, detect_layouts, load_source
+from pipeline.data.layouts import data_entries, detect_layouts, files_not_read, no_layout_error
+from pipeline.data.readers import DATASET_NAMES, load_source
 
-DEMO_LAYOUT = "embedded demo (no known layout in raw_dir)"
+DEMO_LAYOUT = "embedded demo dataset"
 
 
 def ingest_sources(raw: Path, cfg: IngestKeys) -> tuple[dict, dict, dict]:
     """({source: kept dataset}, {source: audit report}, summary) for every source under `raw`."""
-    layouts, ignored = detect_layouts(raw)
-    datasets, summary, audits = {}, {"raw_dir": str(raw), "sources": {}, "ignored_layouts": ignored}, {}
-    if not layouts:
-        layouts = {"demo": {"layout": DEMO_LAYOUT, "paths": []}}
+    layouts, ignored, unused = choose_layouts(raw, cfg.demo.use)
+    datasets, audits = {}, {}
+    summary = {"raw_dir": str(raw), "sources": {}, "ignored_layouts": ignored, "unused_entries": unused}
+    if unused:
+        print(f"ingest: not a known layout, not read: {', '.join(unused)}", flush=True)
     for source, layout in layouts.items():
         t0 = time.perf_counter()
-        print(f"ingest: {source} <- {layout['layout']}", flush=True)
+        print(f"ingest: {source} <- {layout['layout']} ({layout['found']})", flush=True)
+        skipped = files_not_read(source, layout)
+        if skipped:
+            print(f"ingest: {source}: {len(skipped)} file(s) not read (not images): "
+                  f"{', '.join(skipped[:10])}{' ...' if len(skipped) > 10 else ''}", flush=True)
         if source == "demo":
             ds = make_demo_dataset(n_subjects=cfg.demo.subjects,
                                    sequences_per_subject=cfg.demo.sequences_per_subject, seed=cfg.demo.seed)
@@ -44,10 +53,29 @@ def ingest_sources(raw: Path, cfg: IngestKeys) -> tuple[dict, dict, dict]:
         datasets[source] = kept
         audits[source] = report
         summary["sources"][source] = summarize(ds, kept, layout["layout"], time.perf_counter() - t0)
+        summary["sources"][source].update(found=layout["found"], files_not_read=skipped)
         print(f"ingest: {source}: {len(ds)} rows read, {len(kept)} kept "
               f"({time.perf_counter() - t0:.1f}s)", flush=True)
     summary["datasets"] = list(datasets)
     return datasets, audits, summary
+
+
+def choose_layouts(raw: Path, use: str) -> tuple[dict, list[str], list[str]]:
+    """The layouts to read (data.demo.use: auto | always | never), the layouts ignored, unused entries."""
+    if use == "always":
+        return {"demo": {"layout": DEMO_LAYOUT, "paths": [], "found": "data.demo.use: always"}}, [], []
+    if not raw.is_dir():
+        raise PipelineError(f"{raw}: raw data directory (data.raw_dir) not found")
+    layouts, ignored, unused = detect_layouts(raw)
+    if layouts:
+        return layouts, ignored, unused
+    entries = data_entries(raw)
+    if entries:
+        raise no_layout_error(raw, entries)
+    if use == "never":
+        raise PipelineError(f"{raw}: raw data directory is empty and data.demo.use is never "
+                            "(put a dataset there, see docs/data.md, or set data.demo.use: auto)")
+    return {"demo": {"layout": DEMO_LAYOUT, "paths": [], "found": f"{raw} is empty"}}, [], []
 
 
 def summarize(ds: FaceDataset, kept: FaceDataset, layout: str, seconds: float) -> dict:

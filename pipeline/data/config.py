@@ -18,7 +18,9 @@ NonNegative = Annotated[float, Field(ge=0)]
 
 # ---- data (stage ingest) -------------------------------------------------------------------
 class DemoParams(Params):
-    """The embedded demo dataset written when data.raw_dir holds no known layout."""
+    """The embedded demo dataset: `use` auto = only when data.raw_dir is empty (a fresh clone),
+    always = instead of raw_dir, never = an empty raw_dir fails too."""
+    use: Literal["auto", "always", "never"]
     subjects: PositiveInt
     sequences_per_subject: PositiveInt
     seed: NonNegativeInt

@@ -14,7 +14,7 @@ from pathlib import Path
 from pipeline.core.cli import run_stage
 from pipeline.core.dataset import FaceDataset
 from pipeline.core.errors import PipelineError
-from pipeline.core.outputs import atomic_path, write_json
+from pipeline.core.outputs import stage_outputs, write_json
 from pipeline.core.params import load
 from pipeline.data.config import CropKeys
 from pipeline.data.faces import FaceCropper, outcome_report
@@ -43,11 +43,10 @@ def main(argv=None) -> None:
         report["datasets"][ds.source] = outcome_report(ds, outcome, time.perf_counter() - t0)
         totals = report["datasets"][ds.source]["totals"]
         print(f"crop: {ds.source}: {totals} ({time.perf_counter() - t0:.1f}s)", flush=True)
-    with atomic_path(args.cropped_dir, is_dir=True) as tmp_dir:
+    with stage_outputs(args.cropped_dir, args.report_dir) as (cropped_dir, report_dir):
         for source, ds in results.items():
-            ds.save(tmp_dir / f"{source}.npz")
-    with atomic_path(args.report_dir, is_dir=True) as tmp_dir:
-        write_json(tmp_dir / "outcomes.json", report)
+            ds.save(cropped_dir / f"{source}.npz")
+        write_json(report_dir / "outcomes.json", report)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from pathlib import Path
 from pipeline.core.cli import run_stage
 from pipeline.core.dataset import FaceDataset, resolve_primary
 from pipeline.core.errors import PipelineError
-from pipeline.core.outputs import atomic_path, write_json
+from pipeline.core.outputs import stage_outputs, write_json
 from pipeline.core.params import load
 from pipeline.data.balance import rebalance
 from pipeline.data.config import PrimaryKeys, RebalanceKeys
@@ -37,10 +37,10 @@ def main(argv=None) -> None:
     balanced, targets, summary = rebalance(ds, cfg, path)
     if len(set(balanced.ids)) != len(balanced):
         raise PipelineError(f"{path}: rebalancing produced duplicate row ids")
-    with atomic_path(args.balanced_dir, is_dir=True) as tmp_dir:
-        balanced.save(tmp_dir / "dataset.npz")
-        write_json(tmp_dir / "targets.json", targets)
-    write_json(args.report_dir / "summary.json", summary)
+    with stage_outputs(args.balanced_dir, args.report_dir) as (balanced_dir, report_dir):
+        balanced.save(balanced_dir / "dataset.npz")
+        write_json(balanced_dir / "targets.json", targets)
+        write_json(report_dir / "summary.json", summary)
     before, after = (sum(summary[k].values()) for k in ("train_counts_before", "train_counts_after"))
     print(f"rebalance: {ds.source} {cfg.strategy}: train {before} -> {after} rows", flush=True)
 

@@ -72,7 +72,7 @@ def test_predict_on_a_real_face_photo(tmp_path, model_path, params_yaml):
     assert 150 < (x1 + x2) / 2 < 300 and 50 < (y1 + y2) / 2 < 200  # her face, not the suit or the flag
     probs = np.array([float(face[c]) for c in CLASSES])
     assert probs.sum() == pytest.approx(1.0, abs=1e-3) and face["emotion"] == CLASSES[int(probs.argmax())]
-    assert (tmp_path / "ann" / "astronaut.jpg").is_file()
+    assert (tmp_path / "ann" / "astronaut_jpg.jpg").is_file()  # the source suffix stays in the name
     for row in rows:  # every face lies in the photo (none from the reflected detection border)
         cx, cy = (int(row["x1"]) + int(row["x2"])) / 2, (int(row["y1"]) + int(row["y2"])) / 2
         assert 0 <= cx < 512 and 0 <= cy < 512

@@ -5,13 +5,15 @@ import csv
 import json
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import cv2
 import pytest
 from skimage import data as skdata
 
 from pipeline.app import predict
-from pipeline.core import classifier as clf
+from pipeline.classifier import inference
+from pipeline.classifier.networks import build_classifier
 
 CLASSES = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
 
@@ -20,8 +22,8 @@ CLASSES = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
 def model_path(tmp_path_factory):
     """An untrained tiny CNN with its model.json: enough to check the plumbing, not the accuracy."""
     folder = tmp_path_factory.mktemp("model")
-    cfg = clf.ClassifierConfig(widths=[4], convs_per_block=1, dense=8)
-    clf.build_classifier(len(CLASSES), 48, cfg).save(folder / "model.keras")
+    cfg = SimpleNamespace(widths=[4], convs_per_block=1, dense=8, dropout=0.3, bn_momentum=0.9, seed=0)
+    build_classifier(len(CLASSES), 48, cfg).save(folder / "model.keras")
     (folder / "model.json").write_text(json.dumps({"classes": CLASSES, "image_size": 48}))
     return folder / "model.keras"
 
@@ -71,7 +73,7 @@ def test_a_failure_midway_writes_nothing(photos, model_path, capsys, monkeypatch
     Path("pred.csv").write_text("the previous predictions\n")
     (photos / "annotated").mkdir()
     (photos / "annotated/mine.txt").write_text("kept")
-    calls, real = [], clf.predict_proba
+    calls, real = [], inference.predict_proba
 
     def failing(model, faces, *args, **kwargs):  # the first photo goes through, the second fails
         calls.append(len(faces))
@@ -79,7 +81,7 @@ def test_a_failure_midway_writes_nothing(photos, model_path, capsys, monkeypatch
             raise ValueError("the model broke")
         return real(model, faces, *args, **kwargs)
 
-    monkeypatch.setattr(clf, "predict_proba", failing)
+    monkeypatch.setattr(inference, "predict_proba", failing)
     with pytest.raises(SystemExit) as exc:
         run(photos, model_path, "--batch", "1")
     assert exc.value.code == 1 and len(calls) == 2

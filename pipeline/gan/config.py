@@ -81,7 +81,7 @@ Generator = Literal["per_class", "conditional"]
 class SynthesizeKeys(Keys):
     seed: NonNegativeInt
     batch: PositiveInt
-    generator: Generator                      # per_class: <models>/<class>/ | conditional: one train_cgan model
+    generator: Generator                      # per_class: <models>/<class>/ | conditional: train_cgan's
     models: str                               # its folder (dvc.yaml names it in cmd and deps)
 
 

@@ -24,8 +24,8 @@ def test_bce_from_logits_equals_bce_on_probabilities():
     sig = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
     a = GANLoss("bce", from_logits=True)
     b = GANLoss("bce", from_logits=False)
-    assert float(a.discriminator(logits, fake)) == pytest.approx(float(b.discriminator(sig(logits), sig(fake))),
-                                                                 rel=1e-5)
+    expected = float(b.discriminator(sig(logits), sig(fake)))
+    assert float(a.discriminator(logits, fake)) == pytest.approx(expected, rel=1e-5)
     assert float(a.generator(fake)) == pytest.approx(-np.log(sig(fake)).mean(), rel=1e-5)
     with pytest.raises(ValueError):
         GANLoss("hinge", from_logits=False)

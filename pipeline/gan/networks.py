@@ -43,7 +43,7 @@ class PixelNorm(keras.layers.Layer):
         return {**super().get_config(), "epsilon": self.epsilon}
 
 
-def _init(cfg):
+def init_for(cfg):
     if cfg.variant == "radford":
         return keras.initializers.RandomNormal(0.0, 0.02, seed=cfg.seed)
     return "glorot_uniform"
@@ -51,11 +51,17 @@ def _init(cfg):
 
 def build_generator(cfg):
     """z (latent_dim) -> image (image_size, image_size, 1) in [-1, 1]."""
+    z = keras.Input((cfg.latent_dim,), name="z")
+    return keras.Model(z, generator_body(cfg, z), name="generator")
+
+
+def generator_body(cfg, z):
+    """The generator's layers from its input vector (z, or z with a class code) to the image."""
     layers = keras.layers
     dt = cfg.precision
     radford = cfg.variant == "radford"
     start = cfg.image_size // image_size_factor(cfg.variant)
-    init = _init(cfg)
+    init = init_for(cfg)
 
     def norm_act(x, i):
         if radford:
@@ -64,7 +70,6 @@ def build_generator(cfg):
         x = PixelNorm(name=f"g_pixelnorm{i}", dtype=dt)(x)
         return layers.LeakyReLU(0.2, name=f"g_act{i}", dtype=dt)(x)
 
-    z = keras.Input((cfg.latent_dim,), name="z")
     x = layers.Dense(start * start * cfg.g_base, kernel_initializer=init, name="g_dense", dtype=dt)(z)
     x = layers.Reshape((start, start, cfg.g_base), name="g_reshape", dtype=dt)(x)
     x = norm_act(x, 0)
@@ -73,9 +78,8 @@ def build_generator(cfg):
                                    name=f"g_deconv{i}", dtype=dt)(x)
         x = norm_act(x, i)
     # 000: a one-filter output layer at the same size; Radford: one more 2x upsampling.
-    image = layers.Conv2DTranspose(1, 4, strides=2 if radford else 1, padding="same", activation="tanh",
-                                   kernel_initializer=init, name="g_out", dtype="float32")(x)
-    return keras.Model(z, image, name="generator")
+    return layers.Conv2DTranspose(1, 4, strides=2 if radford else 1, padding="same", activation="tanh",
+                                  kernel_initializer=init, name="g_out", dtype="float32")(x)
 
 
 def spectral(cfg, name: str, make):
@@ -90,7 +94,7 @@ def discriminator_trunk(cfg, image):
     """D's conv layers d_conv1..d_conv4 (+ BN, LeakyReLU), flattened: the shared feature trunk."""
     layers = keras.layers
     dt = cfg.precision
-    init = _init(cfg)
+    init = init_for(cfg)
     x = image
     for i, width in enumerate(cfg.d_widths, start=1):
         x = spectral(cfg, f"d_conv{i}", lambda name: layers.Conv2D(
@@ -107,7 +111,7 @@ def build_discriminator(cfg):
     x = discriminator_trunk(cfg, image)
     head = None if uses_logits(cfg) else "sigmoid"
     out = spectral(cfg, "d_out", lambda name: keras.layers.Dense(
-        1, activation=head, kernel_initializer=_init(cfg), name=name, dtype="float32"))(x)
+        1, activation=head, kernel_initializer=init_for(cfg), name=name, dtype="float32"))(x)
     return keras.Model(image, out, name="discriminator")
 
 
@@ -276,12 +280,12 @@ def gan_options(cfg) -> dict:
             "r1_gamma": cfg.r1_gamma if cfg.d_reg == "r1" else None}
 
 
-def compile_gan(gan, cfg):
+def compile_gan(gan, cfg, from_logits: bool | None = None):
     """Adam for both networks and the loss of `cfg` (`gan.loss`, on D's output kind)."""
     gan.compile(
         d_optimizer=keras.optimizers.Adam(cfg.lr_d, beta_1=cfg.beta1, beta_2=cfg.beta2),
         g_optimizer=keras.optimizers.Adam(cfg.lr_g, beta_1=cfg.beta1, beta_2=cfg.beta2),
-        loss_fn=GANLoss(cfg.loss, from_logits=uses_logits(cfg)),
+        loss_fn=GANLoss(cfg.loss, from_logits=uses_logits(cfg) if from_logits is None else from_logits),
         jit_compile=cfg.jit_compile,
     )
     return gan

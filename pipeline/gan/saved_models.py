@@ -41,7 +41,7 @@ def check_trained_on(model_dir: Path | str, source: str) -> dict:
 
 
 def load_generator(model_dir: Path | str):
-    """models/gan/<class>/generator.keras (PixelNorm registered by importing the networks)."""
+    """<model_dir>/generator.keras (PixelNorm registered by importing the networks)."""
     import keras
 
     from . import networks  # noqa: F401  registers PixelNorm for loading

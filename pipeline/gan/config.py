@@ -1,5 +1,8 @@
 """The keys each GAN-family stage reads from params.yaml (types and bounds here, values in params.yaml).
 
+`synthesize.models` and `gan_metrics.models` are paths named on the commands (dvc.yaml), not keys
+read here; `generator` says what that folder holds.
+
 `GANKeys` is the one shape of a DCGAN training run, shared by the `gan` section (train_gan@<class>;
 train_cgan adds its classes and embedding) and the `feature_gan` section (train_feature_gan, which
 adds the data it trains on).
@@ -82,7 +85,6 @@ class SynthesizeKeys(Keys):
     seed: NonNegativeInt
     batch: PositiveInt
     generator: Generator                      # per_class: <models>/<class>/ | conditional: train_cgan's
-    models: str                               # its folder (dvc.yaml names it in cmd and deps)
 
 
 class RealStatsKeys(Keys):
@@ -107,7 +109,6 @@ def _switch(value):
 class GANMetricsKeys(Keys):
     profile: str                              # report label only
     generator: Generator
-    models: str
     samples_per_class: Annotated[int, Field(ge=2)]
     fid: Literal["auto", "off"]
     inception_samples_per_class: NonNegativeInt   # 0 = samples_per_class

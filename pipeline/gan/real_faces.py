@@ -56,6 +56,27 @@ def dataset_digest(ds: FaceDataset) -> str:
     return h.hexdigest()[:16]
 
 
+CHUNK = 1024  # images per saved piece of a resumable featurisation
+
+
+def resumable_features(extractor, images: np.ndarray, folder: Path | str, name: str,
+                       progress: str | None = None) -> np.ndarray:
+    """extractor(images) in pieces of CHUNK, each kept in `folder` as it is done: a killed run
+    recomputes only the pieces it had not finished."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    parts = []
+    for i, start in enumerate(range(0, len(images), CHUNK)):
+        path = folder / f"{name}_{i:05d}.npy"
+        if not path.is_file():
+            part = extractor(images[start:start + CHUNK], progress=progress and f"{progress} {i + 1}")
+            tmp = folder / f".{name}_{i:05d}.tmp.npy"
+            np.save(tmp, np.asarray(part, np.float32))
+            tmp.replace(path)
+        parts.append(np.load(path))
+    return np.concatenate(parts) if parts else np.zeros((0, 2048), np.float32)
+
+
 STAT_ARRAYS = ("train_features", "train_labels", "eval_features", "eval_labels", "train_mu", "train_sigma")
 
 

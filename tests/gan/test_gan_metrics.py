@@ -19,7 +19,8 @@ def set_params(**changes):
 def real_stats(trained, out="stats/real.npz"):
     from pipeline.gan import real_stats as stage
 
-    stage.main(["--balanced", str(trained / "data/balanced/dataset.npz"), "--out", out])
+    stage.main(["--balanced", str(trained / "data/balanced/dataset.npz"), "--out", out,
+                "--checkpoints", "ck"])
     return out
 
 
@@ -66,7 +67,7 @@ def test_statistics_of_other_faces_are_refused(tiny_params, trained, demo_datase
 
     changed = demo_dataset.subset(np.arange(len(demo_dataset)) != 0)
     changed.save(tmp_path / "other.npz")
-    stage.main(["--balanced", str(tmp_path / "other.npz"), "--out", "stats/real.npz"])
+    stage.main(["--balanced", str(tmp_path / "other.npz"), "--out", "stats/real.npz", "--checkpoints", "ck"])
     with pytest.raises(PipelineError, match=r"stats/real.npz: computed from other real faces"):
         metrics_of(trained)
     with pytest.raises(PipelineError, match=r"nowhere.npz: missing or unreadable real statistics"):
@@ -95,3 +96,44 @@ def test_inception_figures_from_cached_real_features(tiny_params, trained):
         assert entry["kid"]["value"] is not None or entry["n_real"] < 2
         assert (entry["fid"] is None) == (entry["n_real"] < 5)
     assert metrics["headline"]["precision_inception"] is not None
+
+
+class FakeInception:
+    """Stands in for Inception: 2048 features from pixel sums; counts the images it featurises."""
+
+    calls = []
+    fail_after = None
+
+    def __init__(self, batch=32):
+        pass
+
+    def __call__(self, images, progress=None):
+        if FakeInception.fail_after is not None and len(FakeInception.calls) >= FakeInception.fail_after:
+            raise KeyboardInterrupt
+        FakeInception.calls.append(len(images))
+        base = images.reshape(len(images), -1).astype(np.float32).mean(1, keepdims=True)
+        return base + np.arange(2048, dtype=np.float32)[None] / 2048
+
+
+def test_a_killed_real_stats_resumes_where_it_stopped(tiny_params, trained, monkeypatch):
+    from pipeline.gan import inception, real_faces
+
+    monkeypatch.setattr(inception, "InceptionFeatures", FakeInception)
+    monkeypatch.setattr(inception, "inception_available", lambda: (True, "fake"))
+    monkeypatch.setattr(real_faces, "CHUNK", 4)
+    set_params(fid="auto", real_max_images=12)
+    FakeInception.calls, FakeInception.fail_after = [], 2
+    with pytest.raises(KeyboardInterrupt):
+        real_stats(trained)
+    assert len(list(Path("ck").glob("*/train_*.npy"))) == 2 and not Path("stats/real.npz").exists()
+    FakeInception.calls, FakeInception.fail_after = [], None
+    real_stats(trained, "stats/resumed.npz")
+    with np.load("stats/resumed.npz") as z:
+        n_eval = json.loads(str(z["info"]))["n_eval"]
+    assert sum(FakeInception.calls) == 4 + n_eval  # the two finished training pieces are not redone
+    assert not Path("ck").exists()  # finished: the pieces are gone
+    FakeInception.calls = []
+    real_stats(trained, "stats/straight.npz")
+    with np.load("stats/resumed.npz") as a, np.load("stats/straight.npz") as b:
+        for key in ("train_features", "eval_features", "train_mu", "train_sigma", "train_labels"):
+            np.testing.assert_array_equal(a[key], b[key])

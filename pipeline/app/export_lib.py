@@ -157,6 +157,7 @@ def export(model_path: Path, runs_dir: Path, metrics: dict, cross_dir: Path, out
 
     with atomic_path(out, is_dir=True) as tmp:
         tmp.mkdir(parents=True, exist_ok=True)
+        tmp.chmod(0o755)  # a temporary folder is private; the bundle is package data anyone reads
         slim_model(Path(model_path), tmp / "model.keras", keys.weights)
         size = (tmp / "model.keras").stat().st_size
         if size > keys.max_mb * 1e6:

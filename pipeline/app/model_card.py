@@ -43,9 +43,10 @@ def card(info: dict) -> str:
            is not None else "accuracy not recorded)."),
         f"- Test: `PrivateTest` ({t['n']} faces), never seen in training or selection.", "",
         "## PrivateTest accuracy (the file in this folder)", "",
-        f"**{pct(t['accuracy'])}**, {interval(t['interval'], conf)}; macro-F1 {t['macro_f1']:.3f}. "
-        f"The evaluation stage reported {pct(info['evaluation_accuracy'])} for the trained model "
-        "(bf16 compute); the difference is the float16 storage and float32 compute.", "",
+        f"**{pct(t['accuracy'])}**, {interval(t['interval'], conf)}; macro-F1 {t['macro_f1']:.3f}."
+        + (f" The evaluation stage reported {pct(info['evaluation_accuracy'])} for the trained model (its "
+           "own compute precision); a difference comes from the float16 storage and float32 compute."
+           if info.get("evaluation_accuracy") is not None else ""), "",
         "| class | precision | recall | F1 | test faces |", "|---|---|---|---|---|",
         *[f"| {c} | {t['precision'][c]:.3f} | {t['recall'][c]:.3f} | {t['f1'][c]:.3f} | {t['support'][c]} |"
           for c in info["classes"]], "",

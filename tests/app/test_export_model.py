@@ -67,6 +67,7 @@ def test_export_writes_a_small_bundle_that_scores_as_the_trained_model(trained, 
     info = export_model.main(ARGS)
     files = sorted(p.name for p in (tmp_path / "bundled").iterdir())
     assert files == ["MODEL_CARD.md", "model.json", "model.keras"]
+    assert (tmp_path / "bundled").stat().st_mode & 0o755 == 0o755  # package data: readable by all
     with zipfile.ZipFile(tmp_path / "bundled/model.keras") as z:
         weights = h5py.File(io.BytesIO(z.read("model.weights.h5")), "r")
         arrays = []

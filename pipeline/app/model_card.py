@@ -20,6 +20,9 @@ def card(info: dict) -> str:
         f"trained on {info['dataset']} by this repository's pipeline (`dvc repro export_model` rebuilds "
         f"this folder from `models/cnn/{info['mode']}/`). It is what `fer-predict`, `fer-web` and "
         "`EmotionRecognizer()` use when given no model.", "",
+        *([f"**Not a FER-2013 model** (trained on {info['dataset']}, bundle.dataset any): the FER-2013 "
+           "split names below stand for that dataset's train / val / test splits.", ""]
+          if info["dataset"] != "fer2013" else []),
         "## Model", "",
         f"- Input: grey {info['image_size']}x{info['image_size']} face crops cut by the crop stage's face "
         f"path (detectors {', '.join(info['crop']['detectors'])}, margin {info['crop']['margin']}, the crop "

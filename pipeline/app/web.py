@@ -2,7 +2,7 @@
 
 A standard-library HTTP server (no web framework) over EmotionRecognizer, on 127.0.0.1 by default:
 
-    fer-web [--port 8000] [--host 127.0.0.1] [--model PATH] [--detector mtcnn|haar] [--views ...]
+    fer-web [--port 8000] [--host 127.0.0.1] [--model PATH] [--fast] [--detector mtcnn|haar] [--views ...]
 
 GET /            the page (pipeline/app/static/index.html)
 GET /api/info    the model's classes and card figures
@@ -91,9 +91,10 @@ def web_command(argv=None):
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--model", type=Path, default=None, help="default: the bundled model")
     parser.add_argument("--detector", choices=("mtcnn", "haar"), default=None)
-    parser.add_argument("--views", choices=("model", "flip", "centre"), default="model")
+    parser.add_argument("--views", choices=("model", "flip", "centre"), default=None)
+    parser.add_argument("--fast", action="store_true", help="views centre, detect side 256, no photo border")
     args = parser.parse_args(argv)
-    recognizer = EmotionRecognizer(args.model, detector=args.detector, views=args.views)
+    recognizer = EmotionRecognizer(args.model, detector=args.detector, views=args.views, fast=args.fast)
     try:
         server = make_server(recognizer, args.host, args.port)
     except OSError as exc:

@@ -112,3 +112,12 @@ def test_predict_cli_errors_are_one_line(tmp_path, model_path, capsys):
     (tmp_path / "empty").mkdir()
     with pytest.raises(PipelineError, match="no image or video files"):
         predict.predict_folder(tmp_path / "empty", model_path, tmp_path / "x.csv")
+
+
+def test_fast_from_the_command_line(tmp_path, carried_model):
+    (tmp_path / "photos").mkdir()
+    cv2.imwrite(str(tmp_path / "photos/a.jpg"), cv2.cvtColor(skdata.astronaut(), cv2.COLOR_RGB2BGR))
+    predict.main([str(tmp_path / "photos"), "--model", str(carried_model), "--out", "p.csv", "--fast"])
+    rows = list(csv.DictReader((tmp_path / "p.csv").open()))
+    x1, y1, x2, y2 = (int(rows[0][k]) for k in ("x1", "y1", "x2", "y2"))
+    assert 150 < (x1 + x2) / 2 < 300 and 50 < (y1 + y2) / 2 < 200  # her face, in the photo's pixels

@@ -139,3 +139,19 @@ def test_bad_options(carried_model, rec, rgb):
         EmotionRecognizer(carried_model, detector="yolo")
     with pytest.raises(PipelineError, match="color"):
         rec.predict(rgb, color="hsv")
+
+
+def test_fast_keeps_the_border_for_tight_crops_only(carried_model, rgb):
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    tight = cv2.resize(gray[40:190, 135:285], (48, 48), interpolation=cv2.INTER_AREA)
+    fast, exact = EmotionRecognizer(carried_model, fast=True), EmotionRecognizer(carried_model)
+    assert (len(fast.view_list), fast.detect_side, fast.photo_cropper.cfg.pad) == (1, 256, 0.0)
+    assert fast.cropper.cfg.pad == exact.crop.pad == 0.25 and exact.photo_cropper is exact.cropper
+    [(b_fast, c_fast)], [(b_exact, c_exact)] = fast.detect([tight]), exact.detect([tight])
+    assert np.allclose(b_fast, b_exact) and np.array_equal(c_fast, c_exact)  # a tight crop: as the crop stage
+    [(boxes, _)] = fast.detect([gray])  # a photo: no border, searched at 256 px
+    ref, _ = FaceCropper(exact.crop.model_copy(update={"pad": 0.0})).faces(
+        cv2.resize(gray, (256, 256), interpolation=cv2.INTER_AREA))
+    assert np.allclose(np.asarray(boxes)[:, :4], np.asarray(ref)[:, :4] * 2)
+    assert EmotionRecognizer(carried_model, fast=True, views="flip").view_list == \
+        EmotionRecognizer(carried_model, views="flip").view_list

@@ -14,6 +14,8 @@ second conv on, LeakyReLU(0.2), flatten, Dense(1, sigmoid). At 64x64 the last co
 import keras
 import tensorflow as tf
 
+from pipeline.core.distribute import replica_part, replicas_in_sync
+
 from .config import image_size_factor
 
 
@@ -146,8 +148,10 @@ class DCGAN(keras.Model):
         if isinstance(real, tuple):
             real = real[0]
         ops = keras.ops
-        n = ops.shape(real)[0]
-        z = keras.random.normal((n, self.latent_dim), seed=self.seed_generator)
+        n = ops.shape(real)[0]  # this replica's part of the global batch (core.distribute)
+        # latent vectors drawn for the global batch, this replica's rows: the z one device would draw
+        replicas = replicas_in_sync()
+        z = replica_part(keras.random.normal((n * replicas, self.latent_dim), seed=self.seed_generator), n)
         # One generator forward serves both steps (as in the PyTorch DCGAN example): the tape
         # keeps its graph for the G step, which then sees the freshly updated D.
         with tf.GradientTape(persistent=True) as g_tape:
@@ -170,8 +174,11 @@ class DCGAN(keras.Model):
         self.g_optimizer.apply_gradients(zip(g_tape.gradient(g_loss, g_vars), g_vars))
         del g_tape
 
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
+        # Keras losses are scaled by the global batch (the replica's mean / replicas in sync), so the
+        # summed gradients are the global-batch mean's; the trackers log the replica's mean (fit()
+        # averages them over replicas)
+        self.d_loss_tracker.update_state(d_loss * replicas)
+        self.g_loss_tracker.update_state(g_loss * replicas)
         self.d_real_tracker.update_state(ops.mean(p_real))
         self.d_fake_tracker.update_state(ops.mean(p_fake_d))
         return {m.name: m.result() for m in self.metrics}

@@ -10,13 +10,13 @@ sweep takes seconds; DVC's own queue (celery workers) runs it.
 
 import csv
 import io
-import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
+
+from .shell import ENV, dvc, git
 
 pytestmark = pytest.mark.scale
 
@@ -39,31 +39,16 @@ DVC_YAML = """stages:
       - metrics.json:
           cache: false
 """
-ENV = {**os.environ, "DVC_NO_ANALYTICS": "1", "GIT_AUTHOR_NAME": "test", "GIT_AUTHOR_EMAIL": "test@example.com",
-       "GIT_COMMITTER_NAME": "test", "GIT_COMMITTER_EMAIL": "test@example.com",
-       "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-
-
-def sh(*cmd, cwd, timeout=60) -> str:
-    done = subprocess.run(cmd, cwd=cwd, env=ENV, capture_output=True, text=True, timeout=timeout)
-    assert done.returncode == 0, f"{' '.join(cmd)}: {done.stdout}\n{done.stderr}"
-    return done.stdout + done.stderr
-
-
-def dvc(*args, cwd, timeout=60) -> str:
-    return sh(sys.executable, "-m", "dvc", *args, cwd=cwd, timeout=timeout)
-
-
 @pytest.fixture
 def project(tmp_path):
     """git + DVC project: params.yaml (gan.epochs: 1), one stage writing metrics.json from it."""
-    sh("git", "init", "-q", cwd=tmp_path)
+    git("init", "-q", cwd=tmp_path)
     dvc("init", "-q", cwd=tmp_path)
     (tmp_path / "params.yaml").write_text("gan:\n  epochs: 1\n")
     (tmp_path / "train.py").write_text(TRAIN)
     (tmp_path / "dvc.yaml").write_text(DVC_YAML)
-    sh("git", "add", "params.yaml", "train.py", "dvc.yaml", ".dvc", ".dvcignore", cwd=tmp_path)
-    sh("git", "commit", "-q", "-m", "tiny project", cwd=tmp_path)
+    git("add", "params.yaml", "train.py", "dvc.yaml", ".dvc", ".dvcignore", cwd=tmp_path)
+    git("commit", "-q", "-m", "tiny project", cwd=tmp_path)
     yield tmp_path
     subprocess.run([sys.executable, "-m", "dvc", "queue", "stop", "--kill"], cwd=tmp_path, env=ENV,
                    capture_output=True, timeout=60)  # workers left by a failed test

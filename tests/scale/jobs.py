@@ -6,7 +6,8 @@ Makes the demo data and a tiny params.yaml in WORKDIR (distribute.strategy = STR
 stage entry points in-process there (train_gan@happy, train_classifier@none on the official protocol,
 or both one after the other) and writes WORKDIR/job.json: {strategy, replicas, seconds: {stage: wall
 time}}. Under multi_worker, TF_CONFIG (set by the caller) says which worker this process is; with
-LOGICAL_CPUS=n the CPU is split into n logical devices (so `mirrored` has n replicas without GPUs).
+LOGICAL_CPUS=n the CPU is split into n logical devices (so `mirrored` has n replicas without GPUs);
+JOB_EPOCHS=n trains n epochs (default 3).
 """
 
 import json
@@ -49,8 +50,9 @@ def prepare(strategy: str, work: Path) -> None:
 
     params = yaml.safe_load((REPO / "params.yaml").read_text())
     params["distribute"] = {"strategy": strategy}
-    params["gan"].update(GAN)
-    params["cnn"] = CNN
+    epochs = int(os.environ.get("JOB_EPOCHS", 3))  # benchmarks/bench_distribute.py: more steps
+    params["gan"].update(GAN, epochs=epochs, sample_every=epochs)
+    params["cnn"] = {**CNN, "epochs": epochs}
     (work / "params.yaml").write_text(yaml.safe_dump(params))
     make_demo_dataset(n_subjects=12, sequences_per_subject=3, seed=1).save(work / "data/balanced/dataset.npz")
 

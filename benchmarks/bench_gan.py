@@ -1,4 +1,4 @@
-"""Train-step throughput of the pipeline's DCGAN against the keras-io reference train_step.
+"""Train-step throughput of the pipeline's GAN variants against the keras-io reference train_step.
 
 Run by hand (not in CI):  python benchmarks/bench_gan.py [--batch 16] [--steps 20] [--rounds 3]
 
@@ -8,8 +8,12 @@ process, rounds interleaved (A B C A B C ...) so a CPU shared with other jobs hi
 - reference: the keras-io `dcgan_overriding_train_step` algorithm (new latent batch for the G
   step, so two generator forwards per step; label noise; Keras defaults, no XLA on CPU);
   BatchNorm layers run in training mode, as the architecture needs.
-- ours: `pipeline.gan.networks.DCGAN` (one generator forward per step) in float32, in
-  mixed_bfloat16, and with XLA (jit_compile) for the record.
+- ours: `pipeline.gan.networks.DCGAN` (one generator forward per step) in float32 (the paper's
+  reference variant), then each `gan.*` option alone (DiffAugment translation+cutout, EMA,
+  spectral norm, R1, hinge), the class-conditional GAN (projection D, 7 classes), mixed_bfloat16,
+  and with XLA (jit_compile, --jit) for the record.
+Figures: images per process-CPU-second (robust to a CPU shared with other jobs) and its ratio to
+the reference in the same run; DiffAugment's overhead = 1 - (paper + DiffAugment) / paper.
 Then peak memory (max RSS) of one class's training in a child process.
 """
 
@@ -29,7 +33,8 @@ import tensorflow as tf  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 from pipeline.core.params import load  # noqa: E402
-from pipeline.gan.config import GANKeys  # noqa: E402
+from pipeline.gan.conditional import make_cgan  # noqa: E402
+from pipeline.gan.config import CGANKeys, GANKeys  # noqa: E402
 from pipeline.gan.networks import build_discriminator, build_generator, make_dcgan  # noqa: E402
 
 REPO = os.path.join(os.path.dirname(__file__), "..")
@@ -79,11 +84,18 @@ def reference(cfg):
     return gan
 
 
+def conditional():
+    """The class-conditional GAN (train_cgan) over params.yaml's 7 classes, otherwise the paper's."""
+    cfg = load(CGANKeys, "gan", os.path.join(REPO, "params.yaml"))
+    return make_cgan(cfg, len(cfg.classes), list(range(len(cfg.classes))))
+
+
 def images_per_second(gan, data, steps):
     """(wall images/s, images per process-CPU-second): the second is robust to a shared CPU."""
     t, c = time.perf_counter(), time.process_time()
     gan.fit(data, epochs=1, steps_per_epoch=steps, verbose=0)
-    n = steps * int(data.element_spec.shape[0])
+    spec = data.element_spec[0] if isinstance(data.element_spec, tuple) else data.element_spec
+    n = steps * int(spec.shape[0])
     return n / (time.perf_counter() - t), n / (time.process_time() - c)
 
 
@@ -116,25 +128,37 @@ def main():
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--jit", action="store_true", help="also time XLA (slow to compile on CPU)")
+    ap.add_argument("--bf16", action="store_true", help="also time mixed_bfloat16")
     ap.add_argument("--memory-images", type=int, default=2000, help="0 = skip the memory run")
     args = ap.parse_args()
 
     x = np.random.default_rng(0).uniform(-1, 1, (args.batch * args.steps, 48, 48, 1)).astype(np.float32)
+    y = (np.arange(len(x)) % 7).astype(np.int32)
     data = tf.data.Dataset.from_tensor_slices(x).batch(args.batch, drop_remainder=True).repeat().prefetch(2)
+    labelled = (tf.data.Dataset.from_tensor_slices((x, y)).batch(args.batch, drop_remainder=True)
+                .repeat().prefetch(2))
     contenders = {
         "reference (keras-io train_step, float32)": reference(paper_config()),
-        "ours float32": make_dcgan(paper_config()),
-        "ours mixed_bfloat16": make_dcgan(paper_config(precision="mixed_bfloat16")),
+        "ours float32 (paper variant)": make_dcgan(paper_config()),
+        "+ DiffAugment translation,cutout": make_dcgan(paper_config(diffaugment=("translation", "cutout"))),
+        "+ EMA 0.999": make_dcgan(paper_config(ema=0.999)),
+        "+ spectral norm": make_dcgan(paper_config(d_reg="spectral")),
+        "+ R1 (gamma 10)": make_dcgan(paper_config(d_reg="r1")),
+        "+ hinge loss": make_dcgan(paper_config(loss="hinge")),
+        "conditional (7 classes, projection D)": conditional(),
     }
+    if args.bf16:
+        contenders["ours mixed_bfloat16"] = make_dcgan(paper_config(precision="mixed_bfloat16"))
     if args.jit:
         contenders["ours float32 + XLA"] = make_dcgan(paper_config(jit_compile=True))
-    for gan in contenders.values():  # warm-up: tracing and first-call costs
-        images_per_second(gan, data, 2)
+    feeds = {k: labelled if k.startswith("conditional") else data for k in contenders}
+    for name, gan in contenders.items():  # warm-up: tracing and first-call costs
+        images_per_second(gan, feeds[name], 2)
     results = {k: [] for k in contenders}
     cpu = {k: [] for k in contenders}
     for r in range(args.rounds):
         for name, gan in contenders.items():
-            wall, per_cpu_s = images_per_second(gan, data, args.steps)
+            wall, per_cpu_s = images_per_second(gan, feeds[name], args.steps)
             results[name].append(wall)
             cpu[name].append(per_cpu_s)
         print(f"round {r + 1}: " + ", ".join(f"{k}: {results[k][-1]:.1f} img/s ({cpu[k][-1]:.1f} img/CPU-s)"
@@ -146,8 +170,11 @@ def main():
                    "median_img_per_cpu_s": round(float(np.median(cpu[k])), 2),
                    "cpu_ratio_vs_reference": round(float(np.median(cpu[k]) / ref_cpu), 2)}
                for k, v in results.items()}
+    paper = summary["ours float32 (paper variant)"]["median_img_per_cpu_s"]
+    augmented = summary["+ DiffAugment translation,cutout"]["median_img_per_cpu_s"]
     out = {"batch": args.batch, "steps_per_run": args.steps, "rounds": args.rounds,
-           "cpu_cores": os.cpu_count(), "load_average_at_end": os.getloadavg(), "throughput": summary}
+           "cpu_cores": os.cpu_count(), "load_average_at_end": os.getloadavg(), "throughput": summary,
+           "diffaugment_overhead_cpu": round(1 - augmented / paper, 3)}
     if args.memory_images:
         out["peak_memory_one_class"] = peak_memory(args.batch, args.memory_images, 1)
     print(json.dumps(out, indent=2))

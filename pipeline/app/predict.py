@@ -1,206 +1,233 @@
-"""`fer-predict`: emotion probabilities for every face in a folder of photos.
+"""`fer-predict`: emotion probabilities for every face in photos and videos, with the bundled model.
 
-Photos of any size, colour or grayscale -> grayscale -> the crop stage's face path
-(pipeline.data.faces with params.yaml's `crop` section: same detector chain, padding, margin,
-confidence and size, so faces look exactly like the training crops) -> the trained CNN -> one CSV
-row per face with the probability of each emotion. Unreadable and non-image files are skipped and
-listed, never fatal; annotated copies are named `<name>_<suffix>.jpg`, so none overwrites another.
-A tight face crop with no detected face passes through whole (detector_score 0), as in crop.
+Inputs: folders (searched recursively), image files and video files, in any mix. Every face is found
+and cut by the crop stage's face path (pipeline.data.faces, with the crop params the model was
+trained with, from its model.json) and scored by the model (default: the one bundled in the package,
+no training needed). One CSV row per face: photos have an empty frame and time; videos give one row
+per face of every Nth frame (--every). Unreadable files and files that are neither images nor videos
+are skipped and listed, never fatal. --annotate DIR also writes each photo with its boxes
+(`<name>_<suffix>.jpg`) and each video's sampled frames boxed (`<name>_<suffix>.mp4`).
 
-    fer-predict PHOTOS_DIR [--model models/cnn/classical/model.keras] [--out predictions.csv]
-                [--annotate OUT_DIR] [--detector mtcnn|haar] [--batch 64] [--params params.yaml]
+    fer-predict INPUT [INPUT ...] [--out predictions.csv] [--annotate DIR] [--every N] [--model PATH]
+                [--fast] [--detector mtcnn|haar] [--views model|flip|centre] [--detect-side PX]
 """
 
 import argparse
-import contextlib
 import csv
-import os
-import shutil
+import math
 import sys
-import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
-from tqdm import tqdm
 
 from pipeline.core.cli import run_stage
 from pipeline.core.errors import PipelineError
 from pipeline.core.outputs import stage_outputs
-from pipeline.core.params import load
-from pipeline.data.config import CropKeys
-from pipeline.data.faces import FaceCropper
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm"}
+from .annotations import VideoWriter, annotated_names, draw, move_staged, staging, write_jpeg
+from .images import IMAGE_SUFFIXES, VIDEO_SUFFIXES, read_bgr
+from .video import Video
 
-
-def face_cropper(crop: CropKeys, detector: str | None = None) -> FaceCropper:
-    """The crop stage's face path; `detector` (mtcnn | haar) replaces the crop.detectors chain."""
-    return FaceCropper(crop if detector is None else crop.model_copy(update={"detectors": [detector]}))
+CHUNK = 16  # photos (or sampled frames) detected and scored together
+MEDIA = IMAGE_SUFFIXES | VIDEO_SUFFIXES
 
 
-def photo_faces(cropper: FaceCropper, path: Path) -> tuple[np.ndarray, list[tuple], np.ndarray] | None:
-    """(rgb photo, face boxes x1, y1, x2, y2, score, grayscale crops) of one file; None if unreadable."""
-    rgb = read_rgb(path)
-    if rgb is None:
-        return None
-    return rgb, *cropper.faces(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
+@dataclass
+class Item:
+    path: Path
+    label: str  # the CSV's file column
+    rel: Path   # where its annotated copy goes, relative to --annotate
+    video: bool
 
 
-def read_rgb(path: Path) -> np.ndarray | None:
-    """RGB uint8 image, or None when the file cannot be decoded."""
-    data = np.fromfile(path, np.uint8) if path.is_file() else None
-    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data is not None and data.size else None
-    return None if image is None else cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+def collect(inputs: list[Path], outputs: list[Path]) -> tuple[list[Item], list[str]]:
+    """(images and videos to read, other files) of the inputs; this run's own outputs are left out.
+
+    With a single folder the CSV names files relative to it; otherwise by the path found or given."""
+    outputs = [o.resolve() for o in outputs]
+    items, others = [], []
+    for arg in inputs:
+        if arg.is_dir():
+            for p in sorted(arg.rglob("*")):
+                if not p.is_file() or any(o == p.resolve() or o in p.resolve().parents for o in outputs):
+                    continue
+                rel = p.relative_to(arg)
+                if p.suffix.lower() not in MEDIA:
+                    others.append(str(p))
+                    continue
+                items.append(Item(p, str(rel) if len(inputs) == 1 else str(p),
+                                  rel if len(inputs) == 1 else Path(arg.name) / rel,
+                                  p.suffix.lower() in VIDEO_SUFFIXES))
+        elif arg.is_file() and arg.suffix.lower() in MEDIA:
+            items.append(Item(arg, str(arg), Path(arg.name), arg.suffix.lower() in VIDEO_SUFFIXES))
+        elif arg.is_file():
+            others.append(str(arg))
+        else:
+            raise PipelineError(f"{arg}: no such file or folder")
+    return items, others
 
 
-def annotate(rgb: np.ndarray, boxes, probs, classes) -> np.ndarray:
-    out = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
-    thick = max(1, int(round(min(out.shape[:2]) / 300)))
-    for (x1, y1, x2, y2, _), p in zip(boxes, probs):
-        k = int(np.argmax(p))
-        cv2.rectangle(out, (int(x1), int(y1)), (int(x2), int(y2)), (0, 220, 0), thick)
-        cv2.putText(out, f"{classes[k]} {p[k]:.2f}", (int(x1), max(12, int(y1) - 4)),
-                    cv2.FONT_HERSHEY_SIMPLEX, 0.4 * thick + 0.2, (0, 220, 0), thick)
-    return out
+def predict_inputs(inputs: list[Path], out_csv: Path, model: Path | None = None,
+                   annotate_dir: Path | None = None, detector: str | None = None, batch: int = 64,
+                   crop=None, every: int = 1, views: str | None = None, detect_side: int | None = None,
+                   fast: bool = False, recognizer=None) -> dict:
+    """Write one CSV row per face; return {"images", "videos", "frames", "faces", "no_face",
+    "unreadable", "not_images", "annotated"}. `crop`: crop params instead of the model's."""
+    from .recognizer import EmotionRecognizer
 
-
-def predict_folder(folder: Path, model_path: Path, out_csv: Path, annotate_dir: Path | None = None,
-                   detector: str | None = None, batch: int = 64, crop: CropKeys | None = None) -> dict:
-    """Write one CSV row per detected face; return {"faces": n, "images": n, "no_face": [...],
-    "unreadable": [...]}. `crop`: the crop section (default: the params file in force)."""
-    from pipeline.classifier.inference import load_classifier, predict_proba
-
-    if not folder.is_dir():
-        raise PipelineError(f"{folder}: not a folder of photos")
-    files, others = list_photos(folder, [out_csv] + ([annotate_dir] if annotate_dir is not None else []))
-    if not files:
-        raise PipelineError(f"{folder}: no image files ({', '.join(sorted(IMAGE_SUFFIXES))})"
+    if every < 1:
+        raise PipelineError(f"--every must be at least 1 (got {every})")
+    inputs = [Path(p) for p in inputs]
+    items, others = collect(inputs, [out_csv] + ([annotate_dir] if annotate_dir is not None else []))
+    if not items:
+        where = ", ".join(map(str, inputs))
+        raise PipelineError(f"{where}: no image or video files ({', '.join(sorted(MEDIA))})"
                             + (f"; found only {', '.join(others[:5])}" if others else ""))
-    cropper = face_cropper(crop or load(CropKeys, "crop"), detector)
-    model, info = load_classifier(model_path)
-    if int(info["image_size"]) != cropper.size:
-        raise PipelineError(f"{model_path}: the model takes {info['image_size']}px faces but crop.size is "
-                            f"{cropper.size} (use the params it was trained with: --params FILE)")
-    classes = list(info["classes"])
-    tta_flip, tta_crops = bool(info["tta_flip"]), bool(info["tta_crops"])  # as the model was scored
-    summary = {"images": 0, "faces": 0, "no_face": [], "unreadable": [], "not_images": others,
-               "annotated": {}}
-    pending = []  # (file, rgb, boxes, crops) waiting for a full batch of faces
-    names = annotated_names([p.relative_to(folder) for p in files])
-
-    def flush(writer):
-        crops = [c for *_, c in pending]
-        faces = crops and sum(map(len, crops))
-        probs = predict_proba(model, np.concatenate(crops), batch, flip=tta_flip, crops=tta_crops) \
-            if faces else []
-        start = 0
-        for path, rgb, boxes, crop in pending:
-            p = probs[start:start + len(crop)]
-            start += len(crop)
-            for face, (box, row) in enumerate(zip(boxes, p)):
-                writer.writerow([str(path.relative_to(folder)), face, *[int(v) for v in box[:4]],
-                                 f"{box[4]:.3f}", classes[int(np.argmax(row))], *[f"{v:.5f}" for v in row]])
-            if staged is not None:
-                name = names[path.relative_to(folder)]
-                write_jpeg(staged / name, annotate(rgb, boxes, p, classes))
-                summary["annotated"][str(path)] = str(annotate_dir / name)
-        pending.clear()
-
-    # Nothing is written unless every photo went through: the CSV and the annotated copies are staged
-    # and moved into place at the end (annotated copies join whatever else OUT_DIR holds).
+    rec = recognizer or EmotionRecognizer(model, detector=detector, views=views, detect_side=detect_side,
+                                          fast=fast, crop=crop, batch=batch)
+    summary = {"images": 0, "videos": 0, "frames": 0, "faces": 0, "no_face": [], "unreadable": [],
+               "not_images": others, "annotated": {}}
+    photos, videos = [i for i in items if not i.video], [i for i in items if i.video]
+    names = {**annotated_names([i.rel for i in photos]), **annotated_names([i.rel for i in videos], ".mp4")}
+    # Nothing is written unless every input went through: the CSV and the annotated copies are staged
+    # and moved into place at the end (annotated copies join whatever else DIR holds).
     with stage_outputs(files=[out_csv]) as (tmp,), staging(annotate_dir) as staged, \
             open(tmp, "w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["file", "face", "x1", "y1", "x2", "y2", "detector_score", "emotion", *classes])
-        for path in tqdm(files, desc="predict", unit="img"):
-            found = photo_faces(cropper, path)
-            if found is None:
-                summary["unreadable"].append(str(path))
-                continue
-            rgb, boxes, crops = found
-            summary["images"] += 1
-            if not len(boxes):
-                summary["no_face"].append(str(path))
-            summary["faces"] += len(boxes)
-            pending.append((path, rgb, boxes, crops))
-            if sum(len(c) for *_, c in pending) >= batch:
-                flush(writer)
-        flush(writer)
+        writer.writerow(["file", "frame", "time_s", "face", "x1", "y1", "x2", "y2", "detector_score",
+                         "emotion", *rec.classes])
+        out = Output(rec, writer, summary, staged, annotate_dir, names)
+        run_photos(out, photos)
+        for item in videos:
+            run_video(out, item, every)
         f.close()
         if staged is not None:
-            for src in sorted(q for q in staged.rglob("*") if q.is_file()):
-                target = annotate_dir / src.relative_to(staged)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(src, target)
+            move_staged(staged, annotate_dir)
     return summary
 
 
-def list_photos(folder: Path, outputs: list[Path]) -> tuple[list[Path], list[str]]:
-    """(image files, other files) under `folder`, recursively; this run's own outputs are left out."""
-    outputs = [o.resolve() for o in outputs]
-    files, others = [], []
-    for p in sorted(folder.rglob("*")):
-        if not p.is_file() or any(o == p.resolve() or o in p.resolve().parents for o in outputs):
-            continue
-        (files if p.suffix.lower() in IMAGE_SUFFIXES else others).append(p)
-    return files, [str(p) for p in others]
+class Output:
+    """Rows and annotated copies of what the recogniser found."""
+
+    def __init__(self, rec, writer, summary, staged, annotate_dir, names):
+        self.rec, self.writer, self.summary = rec, writer, summary
+        self.staged, self.annotate_dir, self.names = staged, annotate_dir, names
+
+    def score(self, bgrs: list) -> list[list]:
+        """Faces (recognizer.Face) of each BGR image."""
+        found = self.rec.detect([cv2.cvtColor(b, cv2.COLOR_BGR2GRAY) for b in bgrs])
+        crops = [c for _, c in found]
+        probs = self.rec.probabilities(np.concatenate(crops)) if crops else []
+        faces, start = [], 0
+        for boxes, c in found:
+            faces.append(self.rec.faces_of(boxes, probs[start:start + len(c)]))
+            start += len(c)
+        return faces
+
+    def rows(self, label: str, frame, time_s, faces) -> None:
+        self.summary["faces"] += len(faces)
+        for k, face in enumerate(faces):
+            self.writer.writerow([label, frame, time_s, k, *face.box, f"{face.score:.3f}", face.emotion,
+                                  *[f"{p:.5f}" for p in face.probabilities.values()]])
+
+    def copy_path(self, item: Item) -> Path | None:
+        if self.staged is None:
+            return None
+        self.summary["annotated"][str(item.path)] = str(self.annotate_dir / self.names[item.rel])
+        return self.staged / self.names[item.rel]
 
 
-def annotated_names(paths: list[Path]) -> dict[Path, Path]:
-    """Annotated copy of each photo: `sub/grace.jpg` -> `sub/grace_jpg.jpg`, `grace.png` -> `grace_png.jpg`.
+def run_photos(out: Output, photos: list[Item]) -> None:
+    from tqdm import tqdm
 
-    The source suffix stays in the name, so same-stem photos never share a copy; two names equal
-    but for case (a clash on case-insensitive disks) get `-2`, `-3`, ... appended.
-    """
-    names, taken = {}, set()
-    for rel in paths:
-        stem = f"{rel.stem}_{rel.suffix[1:]}"
-        name, k = rel.with_name(f"{stem}.jpg"), 1
-        while str(name).casefold() in taken:
-            k += 1
-            name = rel.with_name(f"{stem}-{k}.jpg")
-        taken.add(str(name).casefold())
-        names[rel] = name
-    return names
-
-
-def write_jpeg(path: Path, bgr: np.ndarray) -> None:
-    ok, data = cv2.imencode(".jpg", bgr)
-    if not ok:
-        raise PipelineError(f"{path}: could not encode the annotated image")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data.tobytes())
+    with tqdm(total=len(photos), desc="photos", unit="img", disable=not photos) as bar:
+        for start in range(0, len(photos), CHUNK):
+            chunk = photos[start:start + CHUNK]
+            loaded = [(item, read_bgr(item.path)) for item in chunk]
+            out.summary["unreadable"] += [str(i.path) for i, bgr in loaded if bgr is None]
+            loaded = [(i, bgr) for i, bgr in loaded if bgr is not None]
+            for (item, bgr), faces in zip(loaded, out.score([bgr for _, bgr in loaded])):
+                out.summary["images"] += 1
+                if not faces:
+                    out.summary["no_face"].append(str(item.path))
+                out.rows(item.label, "", "", faces)
+                target = out.copy_path(item)
+                if target is not None:
+                    write_jpeg(target, draw(bgr, faces))
+            bar.update(len(chunk))
 
 
-@contextlib.contextmanager
-def staging(annotate_dir: Path | None):
-    """A temporary folder next to `annotate_dir` (None without one), removed at the end."""
-    if annotate_dir is None:
-        yield None
+def run_video(out: Output, item: Item, every: int) -> None:
+    from tqdm import tqdm
+
+    with Video(item.path) as video:
+        target = out.copy_path(item) if video.ok else None
+        writer = VideoWriter(target, video.fps / every) if target is not None else None
+        total = math.ceil(video.frames / every) if video.frames else None
+        frames = 0
+        with tqdm(total=total, desc=item.path.name, unit="frame") as bar:
+            chunk = []
+            for sample in video.sampled(every):
+                chunk.append(sample)
+                if len(chunk) == CHUNK:
+                    frames += video_chunk(out, item, chunk, writer)
+                    bar.update(len(chunk))
+                    chunk = []
+            frames += video_chunk(out, item, chunk, writer)
+            bar.update(len(chunk))
+        if writer is not None:
+            writer.close()
+    if not frames:
+        out.summary["unreadable"].append(str(item.path))
+        out.summary["annotated"].pop(str(item.path), None)
+        if target is not None:
+            target.unlink(missing_ok=True)
         return
-    annotate_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{annotate_dir.name}.", suffix=".tmp", dir=annotate_dir.parent))
-    try:
-        yield tmp
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    out.summary["videos"] += 1
+    out.summary["frames"] += frames
+
+
+def video_chunk(out: Output, item: Item, chunk: list, writer) -> int:
+    for (index, time_s, frame), faces in zip(chunk, out.score([f for _, _, f in chunk]) if chunk else []):
+        out.rows(item.label, index, f"{time_s:.3f}", faces)
+        if writer is not None:
+            writer.write(draw(frame, faces))
+    return len(chunk)
+
+
+def predict_folder(folder: Path, model_path: Path | None, out_csv: Path, annotate_dir: Path | None = None,
+                   detector: str | None = None, batch: int = 64, crop=None) -> dict:
+    """predict_inputs on one folder (the earlier API)."""
+    return predict_inputs([folder], out_csv, model_path, annotate_dir, detector, batch, crop)
 
 
 def predict_command(argv=None):
     parser = argparse.ArgumentParser(prog="fer-predict", description=__doc__.split("\n")[0],
-                                     epilog="--params FILE: the crop section from FILE, not params.yaml")
-    parser.add_argument("folder", type=Path, help="folder of photos (searched recursively)")
-    parser.add_argument("--model", type=Path, default=Path("models/cnn/classical/model.keras"),
-                        help="trained CNN (default %(default)s)")
+                                     epilog="--params FILE: the crop section from FILE, for a model whose "
+                                            "model.json carries none (models/cnn/<mode>/)")
+    parser.add_argument("inputs", type=Path, nargs="+", help="folders (searched recursively), images, videos")
+    parser.add_argument("--model", type=Path, default=None,
+                        help="a model.keras with its model.json (default: the bundled model)")
     parser.add_argument("--out", type=Path, default=Path("predictions.csv"), help="CSV to write")
     parser.add_argument("--annotate", type=Path, default=None, help="also write annotated copies here")
+    parser.add_argument("--every", type=int, default=1, help="videos: score every Nth frame (default 1)")
     parser.add_argument("--detector", choices=("mtcnn", "haar"), default=None,
-                        help="only this detector (default: the crop.detectors chain of params.yaml)")
+                        help="only this detector (default: the model's crop chain, MTCNN then Haar)")
+    parser.add_argument("--views", choices=("model", "flip", "centre"), default=None,
+                        help="test-time views: as the model was scored (default) | centre + mirror | centre")
+    parser.add_argument("--detect-side", type=int, default=None,
+                        help="search larger photos on a copy this long (default: the model's, 640)")
+    parser.add_argument("--fast", action="store_true",
+                        help="views centre, detect-side 256, no reflect border on photos: several times "
+                             "faster, a little less accurate")
     parser.add_argument("--batch", type=int, default=64)
     args = parser.parse_args(argv)
-    s = predict_folder(args.folder, args.model, args.out, args.annotate, args.detector, args.batch)
-    print(f"{s['faces']} face(s) in {s['images']} image(s) -> {args.out}")
+    s = predict_inputs(args.inputs, args.out, args.model, args.annotate, args.detector, args.batch,
+                       every=args.every, views=args.views, detect_side=args.detect_side, fast=args.fast)
+    videos = f" and {s['frames']} frame(s) of {s['videos']} video(s)" if s["videos"] else ""
+    print(f"{s['faces']} face(s) in {s['images']} image(s){videos} -> {args.out}")
     if s["no_face"]:
         print(f"no face found in {len(s['no_face'])} image(s): " + ", ".join(s["no_face"][:10]),
               file=sys.stderr)
@@ -208,10 +235,11 @@ def predict_command(argv=None):
         print(f"skipped {len(s['unreadable'])} unreadable file(s): " + ", ".join(s["unreadable"]),
               file=sys.stderr)
     if s["not_images"]:
-        print(f"skipped {len(s['not_images'])} non-image file(s) (not {' '.join(sorted(IMAGE_SUFFIXES))}): "
-              + ", ".join(s["not_images"]), file=sys.stderr)
+        print(f"skipped {len(s['not_images'])} file(s) that are not images or videos "
+              f"(not {' '.join(sorted(MEDIA))}): " + ", ".join(s["not_images"]), file=sys.stderr)
     if args.annotate is not None:
-        print(f"annotated copies in {args.annotate} (<name>_<suffix>.jpg, e.g. grace.png -> grace_png.jpg)")
+        print(f"annotated copies in {args.annotate} (<name>_<suffix>.jpg / .mp4, e.g. grace.png -> "
+              f"grace_png.jpg)")
 
 
 def main(argv=None):

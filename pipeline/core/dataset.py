@@ -48,8 +48,8 @@ class FaceDataset:
         if self.au is None:
             self.au = np.zeros((n, 0), dtype=np.uint8)
             self.au_codes = np.zeros(0, dtype=np.int64)
-        self.au = np.asarray(self.au, dtype=np.uint8).reshape(n, -1)
         self.au_codes = np.asarray(self.au_codes, dtype=np.int64)
+        self.au = np.asarray(self.au, dtype=np.uint8).reshape(n, len(self.au_codes))
         if self.au_known is None:
             self.au_known = np.full(n, self.au.shape[1] > 0)
         self.au_known = np.asarray(self.au_known, dtype=bool)

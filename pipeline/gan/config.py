@@ -1,7 +1,11 @@
 """The keys each GAN-family stage reads from params.yaml (types and bounds here, values in params.yaml).
 
-`GANKeys` is the one shape of a DCGAN training run, shared by the `gan` section (train_gan@<class>)
-and the `feature_gan` section (train_feature_gan, which adds the data it trains on).
+`synthesize.models` and `gan_metrics.models` are paths named on the commands (dvc.yaml), not keys
+read here; `generator` says what that folder holds.
+
+`GANKeys` is the one shape of a DCGAN training run, shared by the `gan` section (train_gan@<class>;
+train_cgan adds its classes and embedding) and the `feature_gan` section (train_feature_gan, which
+adds the data it trains on).
 """
 
 from typing import Annotated, Literal
@@ -11,6 +15,7 @@ from pydantic import BaseModel, Field, NonNegativeInt, PositiveInt, StrictBool, 
 from pipeline.core.params import Keys, fail, load
 
 Rate = confloat(gt=0, lt=1)
+Augmentation = Literal["translation", "cutout", "brightness", "contrast"]
 Beta = confloat(ge=0, lt=1)
 
 
@@ -35,6 +40,26 @@ class GANKeys(Keys):
     max_images: NonNegativeInt                # cap on training images (0 = all)
     sample_every: PositiveInt                 # epochs between sample grids
     divergence_patience: PositiveInt          # epochs of a collapsed D before stopping
+    # Data-efficient training (each off = the DCGAN paper's reference; pipeline.gan.diffaugment, losses)
+    diffaugment: tuple[Augmentation, ...]     # DiffAugment policies on real and fake before D; () = off
+    ema: confloat(ge=0, lt=1)                 # decay of G's weight average used for sampling; 0 = off
+    d_reg: Literal["none", "spectral", "r1"]  # discriminator regularisation
+    r1_gamma: confloat(ge=0)                  # R1 weight (d_reg r1): gamma / 2 * E ||grad D(real)||^2
+    loss: Literal["bce", "hinge"]
+
+    @field_validator("diffaugment")
+    @classmethod
+    def _distinct(cls, value):
+        if len(set(value)) != len(value):
+            raise ValueError("each policy at most once")
+        return value
+
+
+class CGANKeys(GANKeys):
+    """train_cgan: one class-conditional GAN over `classes` (the `gan` section plus its own keys)."""
+
+    classes: Annotated[tuple[str, ...], Field(min_length=1)]
+    cgan_embed_dim: PositiveInt               # class embedding concatenated to z (G); projection in D
 
 
 class FeatureGANKeys(GANKeys):
@@ -53,13 +78,37 @@ class PrimaryKeys(Keys):
     primary: Literal["auto", "fer2013", "ckplus", "rafd", "demo"]
 
 
+Generator = Literal["per_class", "conditional"]
+
+
 class SynthesizeKeys(Keys):
     seed: NonNegativeInt
     batch: PositiveInt
+    generator: Generator                      # per_class: <models>/<class>/ | conditional: train_cgan's
+
+
+class RealStatsKeys(Keys):
+    """real_stats: Inception features of the real faces, computed once (a DVC output of its own)."""
+
+    fid: Literal["auto", "off"]
+    fid_batch: PositiveInt
+    real_max_images: NonNegativeInt           # cap on real training images featurised (0 = all)
+    seed: NonNegativeInt
+
+    @field_validator("fid", mode="before")
+    @classmethod
+    def _yaml_switch(cls, value):
+        return _switch(value)
+
+
+def _switch(value):
+    """YAML reads a bare `off` as false (and `on` as true)."""
+    return {False: "off", True: "auto"}.get(value, value) if isinstance(value, bool) else value
 
 
 class GANMetricsKeys(Keys):
     profile: str                              # report label only
+    generator: Generator
     samples_per_class: Annotated[int, Field(ge=2)]
     fid: Literal["auto", "off"]
     inception_samples_per_class: NonNegativeInt   # 0 = samples_per_class
@@ -68,13 +117,15 @@ class GANMetricsKeys(Keys):
     kid_subset_size: Annotated[int, Field(ge=2)]
     classifier_epochs: PositiveInt
     classifier_max_train: NonNegativeInt      # 0 = no cap
+    per_class_fid_min: PositiveInt            # per-class FID only for classes with this many real images
+    pr_k: PositiveInt                         # k-th neighbour radius of improved precision/recall
+    pr_max_real: NonNegativeInt               # real features in P/R (seeded subset; 0 = all)
     seed: NonNegativeInt
 
     @field_validator("fid", mode="before")
     @classmethod
     def _yaml_switch(cls, value):
-        """YAML reads a bare `off` as false (and `on` as true)."""
-        return {False: "off", True: "auto"}.get(value, value) if isinstance(value, bool) else value
+        return _switch(value)
 
 
 def image_size_factor(variant: str) -> int:
@@ -95,3 +146,17 @@ def load_gan(model: type[BaseModel], name: str):
 def gan_config(cfg: GANKeys) -> dict:
     """The GAN run part of a config (what the model card and the checkpoint fingerprint record)."""
     return cfg.model_dump(mode="json", include=set(GANKeys.model_fields))
+
+
+def cgan_config(cfg: CGANKeys) -> dict:
+    """A conditional run's config: the GAN run plus its classes and class embedding."""
+    return cfg.model_dump(mode="json", include=set(CGANKeys.model_fields))
+
+
+def uses_logits(cfg) -> bool:
+    """D ends in a linear unit (logits) unless the run is the reference BCE setup (sigmoid D).
+
+    The reference (bce, d_reg none/spectral) keeps the paper's Dense(1, sigmoid) and Keras' BCE on
+    probabilities, so its numbers stay those of earlier runs; hinge and R1 need the logit.
+    """
+    return cfg.loss != "bce" or cfg.d_reg == "r1"

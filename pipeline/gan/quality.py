@@ -1,36 +1,21 @@
 """gan_metrics' figures: per class and pooled, fakes against real training faces (and the
-real-vs-real floor) in Inception and domain feature spaces, plus GAN-test / GAN-train."""
+real-vs-real floor) in Inception and domain feature spaces, plus GAN-test / GAN-train.
+
+Inception: the fakes' features against real_stats' cached features of the real training rows
+of the scored classes (the whole FER-2013 training split when all seven are scored): pooled FID,
+KID and improved precision/recall; per class KID, and FID where the class has at least
+`per_class_fid_min` real images. Domain: `samples_per_class` fakes against as many real
+training images per class in the small FER CNN's feature space (FID, KID, precision/recall).
+"""
 
 import numpy as np
 
 from pipeline.core.dataset import FaceDataset
 
-from .distribution_metrics import fid, inception_score, kid, value
+from .distribution_metrics import fid, inception_score, kid, precision_recall, value
 from .domain_classifier import features_and_probs, train_domain_classifier
+from .real_faces import evaluation_split, pick
 from .samples import generate_images
-
-
-def pick(images: np.ndarray, n: int, rng) -> np.ndarray:
-    if len(images) <= n:
-        return images
-    return images[np.sort(rng.choice(len(images), n, replace=False))]
-
-
-def evaluation_split(ds: FaceDataset) -> tuple[np.ndarray, np.ndarray, str]:
-    """(train mask, eval mask, description): real test rows, else val, else 20% of train subjects."""
-    real = ~ds.synthetic
-    train = real & (ds.split == "train")
-    for split in ("test", "val"):
-        held = real & (ds.split == split)
-        if held.any():
-            usage = sorted(set(ds.usage[held]) - {""})
-            return train, held, f"split '{split}'" + (f" ({', '.join(usage)})" if usage else "")
-    rng = np.random.default_rng(0)
-    groups = ds.subject if ds.has_subjects else ds.ids
-    names = np.unique(groups[train])
-    held_names = rng.choice(names, max(1, len(names) // 5), replace=False)
-    held = train & np.isin(groups, held_names)
-    return train & ~held, held, "20% of training subjects held out here (dataset has no val/test rows)"
 
 
 def collect_sets(ds, classes, generators, n, seed):
@@ -60,6 +45,44 @@ def distance_block(feats: dict, classes, cfg, seed) -> dict:
             "fid": fid(fake, train), "kid": kid(fake, train, seed=seed, **sub),
             "floor_fid": fid(held, train), "floor_kid": kid(held, train, seed=seed, **sub),
         }
+    pooled = {k: np.concatenate([feats[c][k] for c in classes]) for k in ("fake", "train", "eval")}
+    out["pooled"]["precision_recall"] = precision_recall(pooled["train"], pooled["fake"], cfg.pr_k)
+    out["pooled"]["floor_precision_recall"] = precision_recall(pooled["train"], pooled["eval"], cfg.pr_k)
+    return out
+
+
+def inception_block(fake: dict, real: dict, ds_classes, classes, cfg, seed) -> dict:
+    """Fakes' Inception features (per class) against real_stats' arrays (`real`)."""
+    sub = {"subsets": cfg.kid_subsets, "subset_size": cfg.kid_subset_size}
+    labels = [ds_classes.index(c) for c in classes]
+    in_train, in_eval = np.isin(real["train_labels"], labels), np.isin(real["eval_labels"], labels)
+    train, held = real["train_features"][in_train], real["eval_features"][in_eval]
+    every_class = in_train.all()
+    stats = (real["train_mu"], real["train_sigma"]) if every_class else None
+    fakes = np.concatenate([fake[c] for c in classes])
+    pr_real = train[np.sort(np.random.default_rng(seed).choice(len(train), cfg.pr_max_real, replace=False))] \
+        if cfg.pr_max_real and len(train) > cfg.pr_max_real else train
+    out = {"pooled": {
+        "fid": fid(fakes, train, stats), "kid": kid(fakes, train, seed=seed, **sub),
+        "floor_fid": fid(held, train, stats), "floor_kid": kid(held, train, seed=seed, **sub),
+        "precision_recall": precision_recall(pr_real, fakes, cfg.pr_k),
+        "floor_precision_recall": precision_recall(pr_real, held, cfg.pr_k),
+        "n_real": int(len(train)),
+        "reference": "every real training row featurised by real_stats" if every_class
+        else f"the real training rows of {', '.join(classes)}",
+    }}
+    for name, label in zip(classes, labels):
+        train_c = real["train_features"][real["train_labels"] == label]
+        held_c = real["eval_features"][real["eval_labels"] == label]
+        entry = {"n_real": int(len(train_c)), "kid": kid(fake[name], train_c, seed=seed, **sub),
+                 "floor_kid": kid(held_c, train_c, seed=seed, **sub)}
+        if len(train_c) >= cfg.per_class_fid_min:
+            entry.update(fid=fid(fake[name], train_c), floor_fid=fid(held_c, train_c))
+        else:
+            entry.update(fid=None, floor_fid=None,
+                         fid_note=f"{len(train_c)} real images < per_class_fid_min {cfg.per_class_fid_min}: "
+                                  "KID only")
+        out[name] = entry
     return out
 
 
@@ -103,55 +126,69 @@ def classifier_block(real_model, ds, classes, sets, train_mask, eval_mask, cfg, 
 def headline(metrics: dict) -> dict:
     """The figures `report` gathers into reports/metrics.json."""
     inc = metrics["inception"]["pooled"] if metrics["inception"] else None
+    pr = inc["precision_recall"] if inc else {}
     return {
         "dataset": metrics["dataset"],
+        "generator": metrics["generator"],
         "fid_inception_pooled": value(inc["fid"]) if inc else None,
         "fid_inception_floor": value(inc["floor_fid"]) if inc else None,
         "kid_inception_pooled": value(inc["kid"]) if inc else None,
+        "precision_inception": pr.get("precision"),
+        "recall_inception": pr.get("recall"),
         "fid_domain_pooled": value(metrics["domain"]["pooled"]["fid"]),
         "domain_is_pooled": value(metrics["classifier"]["pooled"]["domain_is"]),
         "gan_test_accuracy": metrics["classifier"]["pooled"]["gan_test_accuracy"],
         "gan_train_accuracy": metrics["classifier"]["pooled"]["gan_train_accuracy"],
+        "real_baseline_accuracy": metrics["classifier"]["real_baseline"]["accuracy"],
         "n_fake_pooled": metrics["classifier"]["pooled"]["n_fake"],
     }
 
 
-def evaluate(ds: FaceDataset, classes: list, generators: dict, cards: dict, cfg) -> dict:
-    """Every figure of gan_metrics for the generators of `classes` (cfg: config.GANMetricsKeys)."""
+def inception_figures(sets: dict, classes, ds, real, cfg, seed) -> tuple[dict | None, str]:
+    """(inception block or None, note): None with the reason when the figures cannot be made."""
+    from .inception import InceptionFeatures, inception_available
+
+    if cfg.fid == "off":
+        return None, "Inception FID/KID off (gan_metrics.fid=off)"
+    info, arrays = real
+    if not info.get("available"):
+        return None, f"no real Inception statistics: {info.get('note')}"
+    available, why = inception_available()
+    if not available:
+        return None, why
+    extractor = InceptionFeatures(batch=cfg.fid_batch)
+    k_inc = cfg.inception_samples_per_class or cfg.samples_per_class  # Inception is slow on CPU
+    fake = {c: extractor(sets[c]["fake"][:k_inc], progress=f"inception {c}/fake") for c in classes}
+    block = inception_block(fake, arrays, ds.classes, classes, cfg, seed)
+    return block, (f"{why}; {min(k_inc, cfg.samples_per_class)} fakes per class against real_stats' "
+                   f"{info['n_train']} real training and {info['n_eval']} held-out faces")
+
+
+def evaluate(ds: FaceDataset, classes: list, generators: dict, cards: dict, cfg, real,
+             generator_kind: str = "per_class") -> dict:
+    """Every figure of gan_metrics for the generators of `classes` (cfg: config.GANMetricsKeys;
+    real: real_faces.load_real_stats' (info, arrays))."""
     import time
 
-    from .distribution_metrics import inception_available
     from .domain_classifier import capped
 
     t0 = time.time()
     n, seed = cfg.samples_per_class, cfg.seed
     sets, train_mask, eval_mask, eval_desc = collect_sets(ds, classes, generators, n, seed)
-    print(f"gan_metrics: {len(classes)} classes, {n} fakes per class; reference = real train rows, "
-          f"eval = {eval_desc}")
+    print(f"gan_metrics: {len(classes)} classes, {n} fakes per class ({generator_kind}); reference = real "
+          f"train rows, eval = {eval_desc}")
     metrics = {
-        "stage": "gan_metrics", "dataset": ds.source, "profile": cfg.profile,
+        "stage": "gan_metrics", "dataset": ds.source, "profile": cfg.profile, "generator": generator_kind,
         "eval_rows": eval_desc, "hardware": "2 CPU cores",
-        "protocol": (f"per class: {n} fakes vs <= {n} real training images (reference); floor: <= {n} real "
-                     f"eval images vs the same reference; pooled = union over classes (class-balanced)"),
+        "protocol": (f"per class: {n} fakes; Inception: against real_stats' cached real training faces "
+                     f"(pooled: every training row of the scored classes); domain: against <= {n} real "
+                     f"training images per class; floor: real eval images vs the same reference; pooled = "
+                     f"union over classes (class-balanced fakes)"),
         "classes": classes, "samples_per_class": n, "training": cards,
     }
-    available, why = inception_available()
-    if cfg.fid == "off":
-        metrics["inception"] = None
-        metrics["inception_note"] = "Inception FID/KID off (gan_metrics.fid=off)"
-    elif not available:
-        metrics["inception"] = None
-        metrics["inception_note"] = why
-        print(f"gan_metrics: {why}")
-    else:
-        from .distribution_metrics import InceptionFeatures
-
-        extractor = InceptionFeatures(batch=cfg.fid_batch)
-        k_inc = cfg.inception_samples_per_class or n  # Inception is slow on CPU
-        feats = {c: {k: extractor(v[:k_inc], progress=f"inception {c}/{k}") for k, v in sets[c].items()}
-                 for c in classes}
-        metrics["inception"] = distance_block(feats, classes, cfg, seed)
-        metrics["inception_note"] = f"{why}; {min(k_inc, n)} samples per class and set"
+    metrics["inception"], metrics["inception_note"] = inception_figures(sets, classes, ds, real, cfg, seed)
+    if metrics["inception"] is None:
+        print(f"gan_metrics: {metrics['inception_note']}")
 
     real_model = train_domain_classifier(
         *capped(ds.images[train_mask], ds.labels[train_mask], cfg.classifier_max_train, seed),

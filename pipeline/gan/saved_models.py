@@ -8,9 +8,16 @@ from pipeline.core.outputs import atomic_path, write_text
 
 
 def save_models(gan, model_dir: Path | str, card: dict) -> None:
-    """generator.keras, discriminator.keras and training.json (what was trained, how long)."""
+    """generator.keras, discriminator.keras and training.json (what was trained, how long).
+
+    generator.keras is the model's `sampler` (G's weight average when `gan.ema` > 0), what
+    synthesize and gan_metrics load; the trained G itself is then generator_raw.keras.
+    """
     model_dir = Path(model_dir)
-    for name, model in (("generator", gan.generator), ("discriminator", gan.discriminator)):
+    models = [("generator", gan.sampler), ("discriminator", gan.discriminator)]
+    if gan.sampler is not gan.generator:
+        models.append(("generator_raw", gan.generator))
+    for name, model in models:
         with atomic_path(model_dir / f"{name}.keras") as tmp:
             model.save(tmp)
     write_card(model_dir / "training.json", card)
@@ -34,7 +41,7 @@ def check_trained_on(model_dir: Path | str, source: str) -> dict:
 
 
 def load_generator(model_dir: Path | str):
-    """models/gan/<class>/generator.keras (PixelNorm registered by importing the networks)."""
+    """<model_dir>/generator.keras (PixelNorm registered by importing the networks)."""
     import keras
 
     from . import networks  # noqa: F401  registers PixelNorm for loading

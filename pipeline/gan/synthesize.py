@@ -1,9 +1,11 @@
-"""Stage synthesize: fill each class up to its rebalance target with images from its DCGAN.
+"""Stage synthesize: fill each class up to its rebalance target with generated faces.
 
-For every class in --targets, generates (target - count) images with <--models>/<class>/generator.keras
-(the train_gan@<class> outs) and writes them to --out: training
-split only, synthetic=True, ids synth/<class>/<n>, same classes and AU codes as the balanced
-dataset (AU labels unknown). --summary says how many of each were made.
+For every class in --targets, generates (target - count) images with the generator of
+`synthesize.generator` in --models: per_class = <models>/<class>/generator.keras (the
+train_gan@<class> outs, models/gan), conditional = train_cgan's one model (models/cgan) fixed to
+the class. Writes them to --out: training split only, synthetic=True, ids synth/<class>/<n>, same
+classes and AU codes as the balanced dataset (AU labels unknown). --summary says how many of
+each were made, and by which generator.
 """
 
 import argparse
@@ -23,28 +25,26 @@ def main(argv=None) -> None:
     parser.add_argument("--summary", required=True, help="summary (.json)")
     args = parser.parse_args(argv)
 
-    from pathlib import Path
-
     from pipeline.core.dataset import FaceDataset
     from pipeline.core.errors import PipelineError
     from pipeline.core.outputs import write_json
     from pipeline.core.params import load
-    from pipeline.gan.saved_models import check_trained_on, load_generator
+    from pipeline.gan.generator_sets import GeneratorSet
     from pipeline.gan.synthesis import read_targets, synthesize, synthetic_counts
 
     cfg = load(SynthesizeKeys, "synthesize")
     balanced = FaceDataset.load(args.balanced)
     targets = read_targets(args.targets)
     need = synthetic_counts(targets, balanced.classes, args.targets)
-    folders = {name: Path(args.models) / name for name in balanced.classes}
+    generators = GeneratorSet(args.models, cfg.generator, balanced.classes, balanced.source, "synthesize")
+    folders = {name: generators.where(name) for name in balanced.classes}
 
     def generator_for(name):
-        path = folders[name] / "generator.keras"
-        if not path.is_file():
-            raise PipelineError(f"{path}: no generator for class '{name}', which {args.targets} asks "
-                                f"{need[name]} images of (add it to gan.classes)")
-        check_trained_on(folders[name], balanced.source)
-        return load_generator(folders[name])
+        if not generators.has(name):
+            what = "generator.keras" if cfg.generator == "per_class" else "training.json"
+            raise PipelineError(f"{folders[name]}/{what}: no generator for class '{name}', which "
+                                f"{args.targets} asks {need[name]} images of (add it to gan.classes)")
+        return generators.load(name)
 
     synthetic = synthesize(balanced, need, generator_for, seed=cfg.seed, batch=cfg.batch,
                            where=folders, balanced_path=args.balanced)
@@ -52,7 +52,9 @@ def main(argv=None) -> None:
     made = synthetic.class_counts()
     write_json(args.summary, {
         "stage": "synthesize", "dataset": balanced.source,
-        "protocol": "per-class DCGAN samples filling rebalance targets (training split only)",
+        "protocol": (f"{'per-class DCGAN' if cfg.generator == 'per_class' else 'class-conditional GAN'} "
+                     "samples filling rebalance targets (training split only)"),
+        "generator": cfg.generator, "models": args.models,
         "synthetic_images": len(synthetic), "per_class": made,
         "targets": targets["targets"], "real_counts": targets["counts"],
     })

@@ -1,9 +1,11 @@
 """Resumable DCGAN training: `fit()` with core's RunCheckpoint, dvclive logs and a divergence guard.
 
-Every epoch the backup (both networks, both Adams, the latent RNG) goes to
+Every epoch the backup (both networks, G's weight average, both Adams, the RNGs) goes to
 `<checkpoints>/<fingerprint>/`, so a killed run resumes where it stopped and ends with the same
 weights as an uninterrupted one; the losses (d_loss, g_loss, mean D(real), mean D(fake)) and a
-sample grid every `sample_every` epochs go to the dvclive folder. A non-finite loss, or a
+sample grid (of the model's `sampler`: G's weight average when `ema` > 0) every `sample_every`
+epochs go to the dvclive folder. The class-conditional GAN trains through the same function
+(`labels`, `build`). A non-finite loss, or a
 discriminator that wins outright for `divergence_patience` epochs, stops training before that
 epoch is backed up or logged: the last good backup is kept.
 """
@@ -118,7 +120,7 @@ class EpochLog(keras.callbacks.Callback):
         seconds = round(self.earlier + time.time() - self.t0, 2)
         self.live.log_metric("seconds", seconds)
         if (epoch + 1) % self.cfg.sample_every == 0 or epoch + 1 == self.cfg.epochs:
-            grid = sample_grid(self.model.generator, self.latents)
+            grid = sample_grid(self.model.grid_sampler(len(self.latents)), self.latents)
             self.live.log_image(f"samples/epoch_{epoch + 1:04d}.png", grid)
         self.final = {k: float(logs[k]) for k in LOSS_KEYS if k in logs}
         self.run.save_state({"epoch": epoch + 1, "seconds": seconds, "final": self.final})
@@ -133,30 +135,36 @@ def capped_images(images: np.ndarray, cfg) -> np.ndarray:
 
 
 def train_dcgan(images: np.ndarray, cfg, checkpoints: Path | str, live_dir: Path | str, what: str,
-                verbose: int | str = "auto", run_eagerly: bool = False, callbacks=(),
-                strategy: str = "none") -> TrainingResult:
+                verbose: int | str = "auto", run_eagerly: bool = False, callbacks=(), labels=None,
+                build=make_dcgan, config: dict | None = None, strategy: str = "none") -> TrainingResult:
     """Train (or resume) a DCGAN on uint8 images; `callbacks` run after the pipeline's own.
 
     `run_eagerly` skips graph tracing (quicker for a step or two on tiny models, as in tests).
+    With `labels` (one int per image) the batches are (images, labels) for a conditional model
+    made by `build(cfg)`, the caller having capped the images; `config` is what the checkpoint
+    fingerprints (default: the GAN run's config).
     `strategy`: distribute.strategy (core.distribute; cfg.batch_size is the global batch).
     Raises TrainingDiverged (a PipelineError) on NaN/divergence, keeping the last good backup.
     """
     dist = make_strategy(strategy)  # first: multi_worker sets up collectives before any other TF op
     if len(images) == 0:
         raise PipelineError(f"{what}: no training images")
-    images = capped_images(images, cfg)
+    if labels is None:
+        images = capped_images(images, cfg)
     x = to_gan_inputs(images, cfg.image_size)
     batch = min(cfg.batch_size, len(x))
-    run = RunCheckpoint(checkpoints, fingerprint(gan_config(cfg), data_digest(images)))
+    digest = data_digest(images) if labels is None else data_digest(images, np.asarray(labels))
+    run = RunCheckpoint(checkpoints, fingerprint(config or gan_config(cfg), digest))
     resuming = run.resuming
     state = run.state() if resuming else {}
 
     keras.utils.set_random_seed(cfg.seed)
     with dist.scope():  # weights and both Adams' slots mirrored on every replica
-        gan = make_dcgan(cfg)
+        gan = build(cfg)
         gan.build_optimizers()
     gan.run_eagerly = run_eagerly
-    dataset = shard(tf.data.Dataset.from_tensor_slices(x)
+    slices = x if labels is None else (x, np.asarray(labels, np.int32))
+    dataset = shard(tf.data.Dataset.from_tensor_slices(slices)
                     .shuffle(len(x), seed=cfg.seed, reshuffle_each_iteration=True)
                     .batch(batch, drop_remainder=True).prefetch(2))
     live = open_live(live_dir, resume=resuming)

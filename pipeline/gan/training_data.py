@@ -20,6 +20,22 @@ def class_training_images(dataset: FaceDataset, name: str, path: Path | str) -> 
     return dataset.images[mask]
 
 
+def conditional_training_images(dataset: FaceDataset, classes, max_images: int, seed: int,
+                                path: Path | str) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Real training images of every class in `classes`, each capped at `max_images` (0 = all) by a
+    seeded choice as the per-class GANs are, with their dataset class indices and per-class counts."""
+    parts, labels, counts = [], [], {}
+    for name in classes:
+        images = class_training_images(dataset, name, path)
+        if max_images and len(images) > max_images:
+            rng = np.random.default_rng(class_seed(seed, name))
+            images = images[np.sort(rng.choice(len(images), max_images, replace=False))]
+        parts.append(images)
+        labels.append(np.full(len(images), dataset.classes.index(name), np.int32))
+        counts[name] = len(images)
+    return np.concatenate(parts), np.concatenate(labels), counts
+
+
 def class_seed(seed: int, name: str) -> int:
     """A per-class seed, stable across runs (so classes differ but each run repeats)."""
     import zlib

@@ -2,7 +2,6 @@
 suffix (same-stem photos never overwrite each other), a failure writes nothing."""
 
 import csv
-import json
 import shutil
 from pathlib import Path
 
@@ -11,19 +10,7 @@ import pytest
 from skimage import data as skdata
 
 from pipeline.app import predict
-from pipeline.core import classifier as clf
-
-CLASSES = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
-
-
-@pytest.fixture(scope="module")
-def model_path(tmp_path_factory):
-    """An untrained tiny CNN with its model.json: enough to check the plumbing, not the accuracy."""
-    folder = tmp_path_factory.mktemp("model")
-    cfg = clf.ClassifierConfig(widths=[4], convs_per_block=1, dense=8)
-    clf.build_classifier(len(CLASSES), 48, cfg).save(folder / "model.keras")
-    (folder / "model.json").write_text(json.dumps({"classes": CLASSES, "image_size": 48}))
-    return folder / "model.keras"
+from pipeline.app.recognizer import EmotionRecognizer
 
 
 @pytest.fixture
@@ -48,7 +35,7 @@ def run(photos, model_path, *extra):
 def test_non_images_are_listed_and_same_stem_photos_get_their_own_copies(photos, model_path, capsys):
     run(photos, model_path)
     err = capsys.readouterr().err
-    assert (f"skipped 2 non-image file(s) (not {' '.join(sorted(predict.IMAGE_SUFFIXES))}): "
+    assert (f"skipped 2 file(s) that are not images or videos (not {' '.join(sorted(predict.MEDIA))}): "
             f"{photos / 'notes.txt'}, {photos / 'sub/README.md'}") in err.splitlines()
     assert sorted(p.name for p in (photos / "annotated").iterdir()) == ["grace_jpg.jpg", "grace_png.jpg"]
     a, b = (cv2.imread(str(photos / "annotated" / n)) for n in ("grace_jpg.jpg", "grace_png.jpg"))
@@ -71,15 +58,16 @@ def test_a_failure_midway_writes_nothing(photos, model_path, capsys, monkeypatch
     Path("pred.csv").write_text("the previous predictions\n")
     (photos / "annotated").mkdir()
     (photos / "annotated/mine.txt").write_text("kept")
-    calls, real = [], clf.predict_proba
+    calls, real = [], EmotionRecognizer.probabilities
 
-    def failing(model, faces, *args, **kwargs):  # the first photo goes through, the second fails
+    def failing(self, faces):  # the first photo goes through, the second fails
         calls.append(len(faces))
         if len(calls) > 1:
             raise ValueError("the model broke")
-        return real(model, faces, *args, **kwargs)
+        return real(self, faces)
 
-    monkeypatch.setattr(clf, "predict_proba", failing)
+    monkeypatch.setattr(EmotionRecognizer, "probabilities", failing)
+    monkeypatch.setattr(predict, "CHUNK", 1)  # one photo per forward pass
     with pytest.raises(SystemExit) as exc:
         run(photos, model_path, "--batch", "1")
     assert exc.value.code == 1 and len(calls) == 2

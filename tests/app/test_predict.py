@@ -2,9 +2,7 @@
 and cut by exactly the crop stage's code and params."""
 
 import csv
-import json
 import shutil
-from types import SimpleNamespace
 
 import cv2
 import numpy as np
@@ -13,7 +11,7 @@ import yaml
 from skimage import data as skdata
 
 from pipeline.app import predict
-from pipeline.classifier.networks import build_classifier
+from pipeline.app.recognizer import EmotionRecognizer
 from pipeline.core.dataset import FaceDataset
 from pipeline.core.emotions import FER2013_CLASSES
 from pipeline.core.errors import PipelineError
@@ -22,17 +20,7 @@ from pipeline.data import crop
 from pipeline.data.config import CropKeys
 from pipeline.data.demo import draw_face
 
-CLASSES = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
-
-
-@pytest.fixture(scope="module")
-def model_path(tmp_path_factory):
-    """An untrained tiny CNN with its model.json: enough to check the plumbing, not the accuracy."""
-    folder = tmp_path_factory.mktemp("model")
-    cfg = SimpleNamespace(widths=[4], convs_per_block=1, dense=8, dropout=0.3, bn_momentum=0.9, seed=0)
-    build_classifier(len(CLASSES), 48, cfg).save(folder / "model.keras")
-    (folder / "model.json").write_text(json.dumps({"classes": CLASSES, "image_size": 48}))
-    return folder / "model.keras"
+from .conftest import CLASSES
 
 
 @pytest.fixture
@@ -90,7 +78,7 @@ def test_one_detector_from_the_command_line(tmp_path, model_path, params_yaml):
 
 
 @pytest.mark.parametrize("photo", [drawn_face_in_a_frame, astronaut_photo])
-def test_predict_cuts_faces_exactly_as_the_crop_stage(tmp_path, params_yaml, photo):
+def test_predict_cuts_faces_exactly_as_the_crop_stage(tmp_path, params_yaml, model_path, photo):
     """The same photo through the crop stage (canonical npz -> data/cropped) and through fer-predict's
     path (image file -> faces): the same face, the same pixels."""
     image = photo()
@@ -100,10 +88,11 @@ def test_predict_cuts_faces_exactly_as_the_crop_stage(tmp_path, params_yaml, pho
     staged = FaceDataset.load("data/cropped/rafd.npz")
     assert staged.extra["crop_outcome"][0] in ("mtcnn", "haar")  # a detection, not a passthrough
     cv2.imwrite(str(tmp_path / "photo.png"), image)
-    cropper = predict.face_cropper(load(CropKeys, "crop"))  # what predict_folder reads
-    _, boxes, crops = predict.photo_faces(cropper, tmp_path / "photo.png")
+    rec = EmotionRecognizer(model_path)  # what predict_folder runs: params.yaml's crop section here
+    assert rec.crop == load(CropKeys, "crop")
+    [(boxes, crops)] = rec.detect([cv2.imread(str(tmp_path / "photo.png"), cv2.IMREAD_GRAYSCALE)])
     assert crops.shape[1:] == (48, 48) and np.array_equal(crops[0], staged.images[0])
-    assert not np.array_equal(crops[0], cropper.whole(image))  # the face was cut out, not the whole frame
+    assert not np.array_equal(crops[0], rec.cropper.whole(image))  # the face was cut out, not the whole frame
 
 
 def test_model_and_crop_size_must_agree(tmp_path, model_path, params_yaml):
@@ -121,5 +110,14 @@ def test_predict_cli_errors_are_one_line(tmp_path, model_path, capsys):
     err = capsys.readouterr().err.strip()
     assert err.startswith("error:") and "missing" in err and "\n" not in err
     (tmp_path / "empty").mkdir()
-    with pytest.raises(PipelineError, match="no image files"):
+    with pytest.raises(PipelineError, match="no image or video files"):
         predict.predict_folder(tmp_path / "empty", model_path, tmp_path / "x.csv")
+
+
+def test_fast_from_the_command_line(tmp_path, carried_model):
+    (tmp_path / "photos").mkdir()
+    cv2.imwrite(str(tmp_path / "photos/a.jpg"), cv2.cvtColor(skdata.astronaut(), cv2.COLOR_RGB2BGR))
+    predict.main([str(tmp_path / "photos"), "--model", str(carried_model), "--out", "p.csv", "--fast"])
+    rows = list(csv.DictReader((tmp_path / "p.csv").open()))
+    x1, y1, x2, y2 = (int(rows[0][k]) for k in ("x1", "y1", "x2", "y2"))
+    assert 150 < (x1 + x2) / 2 < 300 and 50 < (y1 + y2) / 2 < 200  # her face, in the photo's pixels

@@ -45,7 +45,7 @@ def write_tiny_params(committed: dict, folder: Path) -> Path:
     params["gan"].update(tiny, epochs=1)
     params["feature_gan"].update(tiny, epochs=1, batch_size=8, max_images=16)
     params["gan_metrics"].update(samples_per_class=4, fid="off", kid_subsets=2, kid_subset_size=4,
-                                 classifier_epochs=1, classifier_max_train=64)
+                                 classifier_epochs=1, classifier_max_train=64, real_max_images=16)
     path = Path(folder) / "params.yaml"
     path.write_text(yaml.safe_dump(params))
     return path
@@ -81,3 +81,25 @@ def trained(committed_params, demo_dataset, tmp_path_factory):
     finally:
         os.chdir(cwd)
     return root
+
+
+@pytest.fixture(scope="session")
+def trained_cgan(trained):
+    """train_cgan (tiny, 1 epoch, happy + sad only) run in the `trained` folder: models/cgan."""
+    import os
+
+    from pipeline.gan import train_cgan
+
+    params = yaml.safe_load((trained / "params.yaml").read_text())
+    cwd = os.getcwd()
+    os.chdir(trained)
+    try:
+        (trained / "params.yaml").write_text(yaml.safe_dump(
+            {**params, "gan": {**params["gan"], "classes": list(TRAINED_CLASSES), "ema": 0.9}}))
+        train_cgan.main(["--dataset", "data/balanced/dataset.npz", "--models", "models/cgan",
+                         "--card", "reports/cgan/training.json", "--samples", "reports/cgan/samples.png",
+                         "--live", "reports/cgan/live", "--checkpoints", "checkpoints/cgan"])
+    finally:
+        (trained / "params.yaml").write_text(yaml.safe_dump(params))
+        os.chdir(cwd)
+    return trained

@@ -47,3 +47,28 @@ def test_build_optimizers_creates_both_adams_slots(tiny):
     gan.build_optimizers()
     assert gan.built and gan.d_optimizer.built and gan.g_optimizer.built
     assert len(gan.g_optimizer.variables) > len(gan.generator.trainable_variables)
+
+
+def test_spectral_discriminator_keeps_the_layer_names_and_drops_batchnorm(tiny):
+    import keras
+
+    from pipeline.gan.networks import build_discriminator
+
+    d = build_discriminator(tiny(d_reg="spectral"))
+    for i in (1, 2, 3, 4):
+        assert isinstance(d.get_layer(f"d_conv{i}"), keras.layers.SpectralNormalization)
+    assert not [layer for layer in d.layers if layer.name.startswith("d_bn")]
+    assert d.get_layer("d_act4")  # the SVM feature layer is still there
+
+
+def test_the_output_unit_is_a_logit_where_the_loss_needs_one(tiny):
+    from pipeline.gan.networks import build_discriminator
+
+    x = np.full((2, 48, 48, 1), 0.5, np.float32)
+    for cfg, sigmoid in ((tiny(), True), (tiny(d_reg="spectral"), True), (tiny(loss="hinge"), False),
+                         (tiny(d_reg="r1"), False)):
+        d = build_discriminator(cfg)
+        out = d.get_layer("d_out")
+        out = getattr(out, "layer", out)  # the Dense inside a spectral-norm wrapper
+        assert (out.get_config()["activation"] == "sigmoid") == sigmoid
+        assert np.asarray(d(x)).shape == (2, 1)

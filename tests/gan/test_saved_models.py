@@ -21,6 +21,25 @@ def test_saved_generator_reloads_to_the_same_outputs(tiny, tmp_path):
     np.testing.assert_allclose(g.predict_on_batch(z), gan.generator.predict_on_batch(z), atol=1e-6)
 
 
+def test_with_a_weight_average_the_saved_generator_is_the_average(tiny, tmp_path):
+    import keras
+
+    from pipeline.gan.networks import make_dcgan
+    from pipeline.gan.saved_models import load_generator, save_models
+
+    gan = make_dcgan(tiny(ema=0.9, d_reg="spectral"))
+    gan.generator_ema.set_weights([w * 0.5 for w in gan.generator.get_weights()])
+    save_models(gan, tmp_path / "models", {"dataset": "demo"})
+    z = np.ones((1, 16), np.float32)
+    g = load_generator(tmp_path / "models")
+    np.testing.assert_allclose(g.predict_on_batch(z), gan.generator_ema.predict_on_batch(z), atol=1e-6)
+    raw = keras.saving.load_model(tmp_path / "models" / "generator_raw.keras", compile=False)
+    np.testing.assert_allclose(raw.predict_on_batch(z), gan.generator.predict_on_batch(z), atol=1e-6)
+    d = keras.saving.load_model(tmp_path / "models" / "discriminator.keras", compile=False)
+    x = np.zeros((1, 48, 48, 1), np.float32)
+    np.testing.assert_allclose(d.predict_on_batch(x), gan.discriminator.predict_on_batch(x), atol=1e-6)
+
+
 def test_generator_trained_on_another_dataset_is_refused(tmp_path):
     from pipeline.gan.saved_models import check_trained_on
 

@@ -129,3 +129,40 @@ def test_max_images_caps_the_training_set(images, tiny):
 
     assert len(capped_images(images, tiny(max_images=5))) == 5
     assert len(capped_images(images, tiny(max_images=0))) == len(images)
+
+
+ALL_OPTIONS = dict(diffaugment=("translation", "cutout"), ema=0.9, d_reg="r1", loss="hinge")
+
+
+def test_killed_run_with_every_option_resumes_to_the_uninterrupted_result(images, tiny, tmp_path):
+    """DiffAugment's draws, R1, hinge and G's weight average (its state too) survive a resume."""
+    cfg = tiny(epochs=2, **ALL_OPTIONS)
+    with pytest.raises(KeyboardInterrupt):
+        train(images, cfg, tmp_path / "killed", callbacks=[kill_after_first_epoch()])
+    resumed = train(images, cfg, tmp_path / "killed")
+    reference = train(images, cfg, tmp_path / "straight")
+    assert resumed.resumed_from == 1 and reference.resumed_from == 0
+    assert resumed.final == pytest.approx(reference.final, rel=1e-5)
+    assert resumed.gan.sampler is resumed.gan.generator_ema
+    for a, b in zip(resumed.gan.generator_ema.weights, reference.gan.generator_ema.weights):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-6)
+    d_r1 = logged(tmp_path / "killed" / "live", "d_r1")
+    assert [s for s, _ in d_r1] == [0, 1] and all(v >= 0 for _, v in d_r1)
+
+
+@pytest.mark.parametrize("option", [dict(d_reg="spectral"), dict(loss="hinge", d_reg="spectral"),
+                                    dict(diffaugment=("brightness", "contrast"))])
+def test_each_option_trains_to_finite_losses(images, tiny, tmp_path, option):
+    result = train(images, tiny(epochs=1, **option), tmp_path)
+    assert set(result.final) == {"d_loss", "g_loss", "d_real", "d_fake"}
+    assert all(np.isfinite(v) for v in result.final.values())
+    assert 0 <= result.final["d_real"] <= 1 and 0 <= result.final["d_fake"] <= 1
+
+
+def test_the_weight_average_trails_the_generator(images, tiny, tmp_path):
+    result = train(images, tiny(epochs=1, ema=0.5), tmp_path)
+    gan = result.gan
+    assert gan.sampler is gan.generator_ema and not gan.generator_ema.trainable
+    moved = [np.abs(np.asarray(a) - np.asarray(b)).max() for a, b in zip(gan.generator_ema.weights,
+                                                                          gan.generator.weights)]
+    assert max(moved) > 0  # an average of past weights, not a copy

@@ -1,0 +1,76 @@
+"""Stage train_cgan: one class-conditional GAN over every class of gan.classes (beyond the papers).
+
+The per-class DCGANs' network, options and budget (`gan` section: the same epochs over the same
+images cost the same as the seven per-class runs together), with a class embedding in G and a
+projection discriminator (pipeline.gan.conditional). Reads the real training rows of those
+classes from --dataset; writes --models (generator.keras taking [z, class], discriminator.keras,
+training.json), the same card at --card, the final grid (one class per row) at --samples, and
+per-epoch losses and grids through dvclive into --live. Resumes from --checkpoints like train_gan.
+"""
+
+import argparse
+import time
+
+from pipeline.core.cli import run_stage
+from pipeline.core.distribute import DistributeKeys
+from pipeline.gan.config import CGANKeys
+
+PARAMS = {"gan": CGANKeys, "distribute": DistributeKeys}
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", required=True, help="balanced dataset (.npz)")
+    parser.add_argument("--models", required=True, help="folder for the .keras models + training.json")
+    parser.add_argument("--card", required=True, help="training card (.json) for the reports")
+    parser.add_argument("--samples", required=True, help="final sample grid (.png)")
+    parser.add_argument("--live", required=True, help="dvclive folder (per-epoch losses, sample grids)")
+    parser.add_argument("--checkpoints", required=True, help="backup root of resumable runs")
+    args = parser.parse_args(argv)
+
+    from pipeline.core.dataset import FaceDataset
+    from pipeline.core.params import load
+    from pipeline.gan.conditional import make_cgan
+    from pipeline.gan.config import cgan_config, load_gan
+    from pipeline.gan.samples import grid_latents, sample_grid, save_png
+    from pipeline.gan.saved_models import save_models, write_card
+    from pipeline.gan.train_lib import train_dcgan
+    from pipeline.gan.training_data import conditional_training_images
+
+    cfg = load_gan(CGANKeys, "gan")
+    dataset = FaceDataset.load(args.dataset)
+    images, labels, counts = conditional_training_images(dataset, cfg.classes, cfg.max_images, cfg.seed,
+                                                         args.dataset)
+    trained = [dataset.classes.index(c) for c in cfg.classes]
+    what = "train_cgan"
+    print(f"{what}: {len(images)} real training images of {len(cfg.classes)} classes from {args.dataset} "
+          f"({dataset.source}), {cfg.epochs} epochs, batch {cfg.batch_size}, {cfg.precision}")
+
+    t0 = time.time()
+    strategy = load(DistributeKeys, "distribute").strategy
+    result = train_dcgan(images, cfg, args.checkpoints, args.live, what, labels=labels,
+                         build=lambda c: make_cgan(c, len(dataset.classes), trained), config=cgan_config(cfg),
+                         strategy=strategy)
+    card = {
+        "stage": "train_cgan", "dataset": dataset.source, "data": args.dataset,
+        "protocol": ("class-conditional DCGAN (class embedding in G, projection discriminator) "
+                     "trained on the real training rows of every class at once"),
+        "classes": list(dataset.classes), "trained_classes": list(cfg.classes), "per_class_images": counts,
+        "images": result.images, "batch_size": result.batch_size, "epochs": result.epochs_done,
+        "resumed_from_epoch": result.resumed_from,
+        "train_seconds_this_process": round(result.seconds, 1),
+        "train_seconds_total": result.seconds_total,
+        "images_per_second": round(result.images * (result.epochs_done - result.resumed_from)
+                                   / max(result.seconds, 1e-9), 1),
+        "config": cgan_config(cfg),
+        "final_epoch": result.final,
+    }
+    save_png(args.samples, sample_grid(result.gan.grid_sampler(64), grid_latents(cfg.seed, cfg.latent_dim)))
+    save_models(result.gan, args.models, card)
+    write_card(args.card, card)
+    result.checkpoint.finish()
+    print(f"{what}: done in {time.time() - t0:.0f} s -> {args.models}, {args.card}")
+
+
+if __name__ == "__main__":
+    run_stage(main)

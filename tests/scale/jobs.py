@@ -25,8 +25,12 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 # tiny networks; global batches that split evenly over 2 workers and divide the training rows
+# the GAN with data-efficient options on, under tf.distribute: the hinge loss (pipeline.gan.losses.reduce,
+# scaled by the global batch), DiffAugment's draws (for the global batch) and G's weight average. (The
+# default BCE is Keras' own loss, scaled like the classifier's; d_reg r1 is not exact: docs/scale.md.)
 GAN = dict(epochs=3, batch_size=8, latent_dim=16, g_base=16, g_widths=[16, 8, 8], d_widths=[8, 8, 16, 16],
-           sample_every=3, max_images=0)
+           sample_every=3, max_images=0, diffaugment=["translation", "cutout", "brightness", "contrast"],
+           ema=0.9, d_reg="none", loss="hinge")
 CNN = {"profile": "test", "dataset": "data/balanced/dataset.npz", "modes": ["none"],
        "protocols": ["official"], "evaluation": "auto", "folds": 3, "repeats": 1, "classical_in": [],
        "smote_k": 5, "flip": False,

@@ -12,9 +12,11 @@ on N devices follows the same algorithm as one device with that batch. What make
 - losses are scaled by the global batch: a Keras loss returns the replica's mean divided by the
   replicas in sync (sum over the replica's batch / global batch), and the optimizer sums the
   replicas' gradients; `compile()`d models get this from Keras, custom train_steps must use Keras
-  losses or `global_batch_loss`;
-- random draws made per batch (latent vectors) are drawn for the global batch and sliced
-  (`replica_part`), and BatchNormalization uses the global batch statistics (`synchronized_batch_norm`).
+  losses, divide their own means by `replicas_in_sync()` (pipeline.gan.losses.reduce) or use
+  `global_batch_loss`;
+- random draws made per batch (the DCGAN's latent vectors, DiffAugment's parameters) are drawn for
+  the global batch and sliced (`replica_part`), and BatchNormalization uses the global batch's
+  statistics (`synchronized_batch_norm`).
 """
 
 import json

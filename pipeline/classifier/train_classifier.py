@@ -13,13 +13,14 @@ import argparse
 from pathlib import Path
 
 from ..core.cli import run_stage
+from ..core.distribute import DistributeKeys
 from ..core.errors import PipelineError
 from ..core.params import load
 from . import train_lib
 from .config import GENERATED_MODES, MODES, TRAINED_MODES, TrainKeys
 from .protocols import mode_inputs
 
-PARAMS = {"cnn": TrainKeys}
+PARAMS = {"cnn": TrainKeys, "distribute": DistributeKeys}
 
 
 def verbosity(text: str):
@@ -50,12 +51,13 @@ def main(argv=None):
         raise PipelineError(f"mode {args.mode} adds no generated images; --added is for "
                             f"{', '.join(GENERATED_MODES)}")
     cfg = load(TrainKeys, "cnn")
+    strategy = load(DistributeKeys, "distribute").strategy
     ds, generated, skip = mode_inputs(args.mode, args.dataset, args.added, cfg)
     if skip:
         train_lib.write_skipped(args.models, args.live, ds, args.mode, skip)
         return
     train_lib.train_mode(ds, args.mode, generated, cfg, args.models, args.live, args.checkpoints,
-                         args.transfer_split, args.verbose)
+                         args.transfer_split, args.verbose, strategy=strategy)
 
 
 if __name__ == "__main__":

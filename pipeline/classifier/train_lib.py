@@ -14,6 +14,7 @@ import numpy as np
 
 from ..core.checkpoint import RunCheckpoint, fingerprint
 from ..core.dataset import FaceDataset
+from ..core.distribute import make_strategy, shard, synchronized_batch_norm
 from ..core.live import keras_callback, open_live
 from ..core.outputs import atomic_path
 from .config import TrainKeys, run_config
@@ -73,9 +74,10 @@ def fit_run(build, train_ds, val_ds, epochs: int, patience: int, run: RunCheckpo
                 print(f"resuming {run.dir} after epoch {state['epoch']}/{epochs}")
             model = build()
             live = open_live(live_dir, resume=run.resuming)
-            model.fit(train_ds, validation_data=val_ds, epochs=epochs,
-                      callbacks=[tracker, backup, keras_callback(live), *callbacks], verbose=verbose,
-                      shuffle=False)  # tf.data shuffles
+            with synchronized_batch_norm(model, model.distribute_strategy):
+                model.fit(train_ds, validation_data=val_ds, epochs=epochs,
+                          callbacks=[tracker, backup, keras_callback(live), *callbacks], verbose=verbose,
+                          shuffle=False)  # tf.data shuffles
         state["stopped_early"] = state["wait"] >= patience and state["epoch"] < epochs
         state["done"] = True
         run.save_state(state)
@@ -83,9 +85,14 @@ def fit_run(build, train_ds, val_ds, epochs: int, patience: int, run: RunCheckpo
 
 
 def train_fold(fold: Fold, mode: str, cfg: TrainKeys, classes, online: bool, checkpoints: Path,
-               live_dir: Path, verbose=2, callbacks=()) -> tuple[RunCheckpoint, Path, dict]:
-    """Train on fold.train (early stopping on fold.val) with the fold's seed; (run, best model, state)."""
+               live_dir: Path, verbose=2, callbacks=(), strategy=None) -> tuple[RunCheckpoint, Path, dict]:
+    """Train on fold.train (early stopping on fold.val) with the fold's seed; (run, best model, state).
+
+    `strategy`: a tf.distribute strategy (core.distribute; cfg.batch is the global batch)."""
     import keras
+    import tensorflow as tf
+
+    strategy = strategy or tf.distribute.get_strategy()
 
     cfg = cfg.model_copy(update={"seed": fold.seed})
     set_precision(cfg.precision)
@@ -93,14 +100,16 @@ def train_fold(fold: Fold, mode: str, cfg: TrainKeys, classes, online: bool, che
     size = input_size(cfg.crop, fold.train.images.shape[1])
     augment = classical_augmentation(cfg) if online else None
     one_hot = len(classes) if cfg.label_smoothing else 0
-    train_ds = make_dataset(fold.train.images, fold.train.labels, cfg.batch, shuffle=True, augment=augment,
-                            seed=cfg.seed, crop=size, random_crop=online, one_hot=one_hot)
-    val_ds = (make_dataset(fold.val.images, fold.val.labels, cfg.batch, crop=size, one_hot=one_hot)
+    train_ds = shard(make_dataset(fold.train.images, fold.train.labels, cfg.batch, shuffle=True,
+                                  augment=augment, seed=cfg.seed, crop=size, random_crop=online,
+                                  one_hot=one_hot))
+    val_ds = (shard(make_dataset(fold.val.images, fold.val.labels, cfg.batch, crop=size, one_hot=one_hot))
               if len(fold.val) else None)
     steps = int(np.ceil(len(fold.train) / cfg.batch))
 
     def build():
-        return compile_classifier(build_classifier(len(classes), size, cfg), cfg, steps)
+        with strategy.scope():  # weights and Adam's slots mirrored on every replica
+            return compile_classifier(build_classifier(len(classes), size, cfg), cfg, steps)
 
     run = RunCheckpoint(checkpoints, fingerprint(run_config(cfg), mode, fold.name, online,
                                                  fold.train.digest(), fold.val.digest()))
@@ -111,9 +120,12 @@ def train_fold(fold: Fold, mode: str, cfg: TrainKeys, classes, online: bool, che
 
 def train_mode(ds: FaceDataset, mode: str, generated: Rows | None, cfg: TrainKeys, models_dir: Path,
                live_dir: Path, checkpoints: Path, transfer_split: Path | None = None, verbose=2,
-               callbacks=()) -> dict:
+               callbacks=(), strategy: str = "none") -> dict:
     """Train every run of every protocol; write models_dir (one model, its rows and its training
-    summary per run, plus manifest.json) at once, then drop the checkpoints. Returns the manifest."""
+    summary per run, plus manifest.json) at once, then drop the checkpoints. Returns the manifest.
+
+    `strategy`: distribute.strategy (none | mirrored | multi_worker, core.distribute)."""
+    dist = make_strategy(strategy)  # first: multi_worker sets up collectives before any other TF op
     online = mode in cfg.classical_in
     if not any(Path(checkpoints).rglob("state.json")):  # nothing to resume: start the logs anew
         shutil.rmtree(live_dir, ignore_errors=True)
@@ -130,7 +142,7 @@ def train_mode(ds: FaceDataset, mode: str, generated: Rows | None, cfg: TrainKey
             print(f"[{mode}/{name}/{fold.name}] train {len(fold.train)} "
                   f"({int(fold.train.synthetic.sum())} added), val {len(fold.val)}, test {len(fold.test)}")
             run, best, state = train_fold(fold, mode, cfg, ds.classes, online, checkpoints / sub,
-                                          live_dir / sub, verbose, callbacks)
+                                          live_dir / sub, verbose, callbacks, dist)
             trained.append((sub, fold, best, state, run))
             runs.append(str(sub))
         manifest["protocols"][name] = {"evaluation": description, "folds": 1 if repeated else len(folds),

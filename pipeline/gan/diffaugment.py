@@ -9,21 +9,30 @@ order given (`gan.diffaugment`), on (N, H, W, C) images in [-1, 1]:
 - `brightness`: add U(-0.5, 0.5) per image (the paper's range on [-1, 1] images);
 - `contrast`: scale the deviation from each image's mean by U(0.5, 1.5).
 (The paper's `color` also changes saturation, meaningless for grey faces.) Draws come from the
-SeedGenerator passed in (the DCGAN's own, so a resumed run draws what an uninterrupted one did).
+SeedGenerator passed in (the DCGAN's own, so a resumed run draws what an uninterrupted one did),
+for the global batch under tf.distribute, each replica taking its images' rows (`per_image`), so
+N replicas draw what one device would.
 """
 
 import keras
 import tensorflow as tf
 
+from pipeline.core.distribute import replica_part, replicas_in_sync
+
 TRANSLATION_RATIO = 0.125
 CUTOUT_RATIO = 0.5
+
+
+def per_image(draw, n, *shape):
+    """draw((images, *shape)) for the global batch; this replica's n rows (core.distribute)."""
+    return replica_part(draw((n * replicas_in_sync(), *shape)), n)
 
 
 def translation(x, seed, ratio: float = TRANSLATION_RATIO):
     n, h, w = tf.shape(x)[0], x.shape[1], x.shape[2]
     sh, sw = int(h * ratio + 0.5), int(w * ratio + 0.5)
-    ty = keras.random.randint((n, 1), -sh, sh + 1, seed=seed, dtype="int32")
-    tx = keras.random.randint((n, 1), -sw, sw + 1, seed=seed, dtype="int32")
+    ty = per_image(lambda s: keras.random.randint(s, -sh, sh + 1, seed=seed, dtype="int32"), n, 1)
+    tx = per_image(lambda s: keras.random.randint(s, -sw, sw + 1, seed=seed, dtype="int32"), n, 1)
     # one zero row/column on each side; indices out of the image read it
     rows = tf.clip_by_value(tf.range(h)[None] + ty + 1, 0, h + 1)
     cols = tf.clip_by_value(tf.range(w)[None] + tx + 1, 0, w + 1)
@@ -34,8 +43,8 @@ def translation(x, seed, ratio: float = TRANSLATION_RATIO):
 def cutout(x, seed, ratio: float = CUTOUT_RATIO):
     n, h, w = tf.shape(x)[0], x.shape[1], x.shape[2]
     ch, cw = int(h * ratio + 0.5), int(w * ratio + 0.5)
-    cy = keras.random.randint((n, 1, 1), 0, h + (1 - ch % 2), seed=seed, dtype="int32")
-    cx = keras.random.randint((n, 1, 1), 0, w + (1 - cw % 2), seed=seed, dtype="int32")
+    cy = per_image(lambda s: keras.random.randint(s, 0, h + (1 - ch % 2), seed=seed, dtype="int32"), n, 1, 1)
+    cx = per_image(lambda s: keras.random.randint(s, 0, w + (1 - cw % 2), seed=seed, dtype="int32"), n, 1, 1)
     ys = tf.range(h)[None, :, None] - cy + ch // 2   # position inside the square, 0..ch-1
     xs = tf.range(w)[None, None, :] - cx + cw // 2
     inside = (ys >= 0) & (ys < ch) & (xs >= 0) & (xs < cw)
@@ -43,13 +52,15 @@ def cutout(x, seed, ratio: float = CUTOUT_RATIO):
 
 
 def brightness(x, seed):
-    shift = keras.random.uniform((tf.shape(x)[0], 1, 1, 1), -0.5, 0.5, seed=seed, dtype=x.dtype)
+    shift = per_image(lambda s: keras.random.uniform(s, -0.5, 0.5, seed=seed, dtype=x.dtype),
+                      tf.shape(x)[0], 1, 1, 1)
     return x + shift
 
 
 def contrast(x, seed):
     mean = tf.reduce_mean(x, axis=[1, 2, 3], keepdims=True)
-    factor = keras.random.uniform((tf.shape(x)[0], 1, 1, 1), 0.5, 1.5, seed=seed, dtype=x.dtype)
+    factor = per_image(lambda s: keras.random.uniform(s, 0.5, 1.5, seed=seed, dtype=x.dtype),
+                       tf.shape(x)[0], 1, 1, 1)
     return (x - mean) * factor + mean
 
 

@@ -6,16 +6,21 @@
 - `bce` on a logit D (when R1 needs the logit): the same loss from logits.
 - `hinge` (Lim & Ye 2017, Miyato et al. 2018): d = (E relu(1 - D(x)) + E relu(1 + D(G(z)))) / 2,
   g = -E D(G(z)).
-Every loss is a mean over the batch (`reduce`, the one place to change the reduction).
+Every loss is a mean over the batch (`reduce`, the one place to change the reduction), divided by
+the replicas in sync under tf.distribute (`distribute.strategy`), as Keras' BCE is.
 """
 
 import keras
 import tensorflow as tf
 
+from pipeline.core.distribute import replicas_in_sync
+
 
 def reduce(per_example):
-    """Mean over the batch of per-example losses."""
-    return keras.ops.mean(per_example)
+    """Mean over the batch of per-example losses, scaled by the global batch under tf.distribute:
+    this replica's mean / the replicas in sync (as Keras' own losses are, core.distribute), so the
+    gradients the optimizer sums over replicas are those of the global batch's mean."""
+    return keras.ops.mean(per_example) / replicas_in_sync()
 
 
 class GANLoss:

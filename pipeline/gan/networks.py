@@ -19,6 +19,8 @@ in the `DCGAN` training step.
 import keras
 import tensorflow as tf
 
+from pipeline.core.distribute import replica_part, replicas_in_sync
+
 from .config import image_size_factor, uses_logits
 from .diffaugment import diff_augment
 from .losses import GANLoss, r1_penalty
@@ -247,8 +249,10 @@ class DCGAN(keras.Model):
     def train_step(self, data):
         real, cond = self.unpack(data)
         ops = keras.ops
-        n = ops.shape(real)[0]
-        z = keras.random.normal((n, self.latent_dim), seed=self.seed_generator)
+        n = ops.shape(real)[0]  # this replica's part of the global batch (core.distribute)
+        # latent vectors drawn for the global batch, this replica's rows: the z one device would draw
+        replicas = replicas_in_sync()
+        z = replica_part(keras.random.normal((n * replicas, self.latent_dim), seed=self.seed_generator), n)
         # One generator forward serves both steps (as in the PyTorch DCGAN example): the tape
         # keeps its graph for the G step, which then sees the freshly updated D.
         with tf.GradientTape(persistent=True) as g_tape:
@@ -265,12 +269,15 @@ class DCGAN(keras.Model):
         del g_tape
         self.update_ema()
 
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
+        # the losses are scaled by the global batch (losses.py: the replica's mean / replicas in sync),
+        # so the summed gradients are the global-batch mean's; the trackers log the replica's mean
+        # (fit() averages them over replicas)
+        self.d_loss_tracker.update_state(d_loss * replicas)
+        self.g_loss_tracker.update_state(g_loss * replicas)
         self.d_real_tracker.update_state(ops.mean(self.loss_fn.probability(out_real)))
         self.d_fake_tracker.update_state(ops.mean(self.loss_fn.probability(out_fake_d)))
         if penalty is not None:
-            self.r1_tracker.update_state(penalty)
+            self.r1_tracker.update_state(penalty * replicas)
         return {m.name: m.result() for m in self.metrics}
 
 

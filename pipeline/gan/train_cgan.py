@@ -12,9 +12,10 @@ import argparse
 import time
 
 from pipeline.core.cli import run_stage
+from pipeline.core.distribute import DistributeKeys
 from pipeline.gan.config import CGANKeys
 
-PARAMS = {"gan": CGANKeys}
+PARAMS = {"gan": CGANKeys, "distribute": DistributeKeys}
 
 
 def main(argv=None) -> None:
@@ -28,6 +29,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
 
     from pipeline.core.dataset import FaceDataset
+    from pipeline.core.params import load
     from pipeline.gan.conditional import make_cgan
     from pipeline.gan.config import cgan_config, load_gan
     from pipeline.gan.samples import grid_latents, sample_grid, save_png
@@ -45,8 +47,10 @@ def main(argv=None) -> None:
           f"({dataset.source}), {cfg.epochs} epochs, batch {cfg.batch_size}, {cfg.precision}")
 
     t0 = time.time()
+    strategy = load(DistributeKeys, "distribute").strategy
     result = train_dcgan(images, cfg, args.checkpoints, args.live, what, labels=labels,
-                         build=lambda c: make_cgan(c, len(dataset.classes), trained), config=cgan_config(cfg))
+                         build=lambda c: make_cgan(c, len(dataset.classes), trained), config=cgan_config(cfg),
+                         strategy=strategy)
     card = {
         "stage": "train_cgan", "dataset": dataset.source, "data": args.dataset,
         "protocol": ("class-conditional DCGAN (class embedding in G, projection discriminator) "

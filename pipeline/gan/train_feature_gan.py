@@ -8,9 +8,10 @@ d_conv1..d_conv4, the last one 4x4x512 = 8192 features at 64x64. Reads <--croppe
 import argparse
 
 from pipeline.core.cli import run_stage
+from pipeline.core.distribute import DistributeKeys
 from pipeline.gan.config import FeatureGANKeys, PrimaryKeys
 
-PARAMS = {"feature_gan": FeatureGANKeys, "data": PrimaryKeys}
+PARAMS = {"feature_gan": FeatureGANKeys, "data": PrimaryKeys, "distribute": DistributeKeys}
 
 
 def main(argv=None) -> None:
@@ -39,7 +40,8 @@ def main(argv=None) -> None:
     what = "train_feature_gan"
     print(f"{what}: {len(images)} images from {name} {list(cfg.splits)} at {images.shape[1]}px -> "
           f"{cfg.image_size}px {cfg.variant}, {cfg.epochs} epochs, batch {cfg.batch_size}")
-    result = train_dcgan(images, cfg, args.checkpoints, args.live, what)
+    strategy = load(DistributeKeys, "distribute").strategy
+    result = train_dcgan(images, cfg, args.checkpoints, args.live, what, strategy=strategy)
     d_conv4 = result.gan.discriminator.get_layer("d_conv4")
     card = {
         "stage": "train_feature_gan", "dataset": name, "sources": counts, "splits": list(cfg.splits),

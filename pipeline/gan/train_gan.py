@@ -11,9 +11,11 @@ import argparse
 import time
 
 from pipeline.core.cli import run_stage
+from pipeline.core.distribute import DistributeKeys
 from pipeline.gan.config import GANKeys
 
-PARAMS = {"gan": GANKeys}  # not gan.classes: adding a class trains only that class
+# not gan.classes: adding a class trains only that class
+PARAMS = {"gan": GANKeys, "distribute": DistributeKeys}
 
 
 def main(argv=None) -> None:
@@ -28,6 +30,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
 
     from pipeline.core.dataset import FaceDataset
+    from pipeline.core.params import load
     from pipeline.gan.config import gan_config, load_gan
     from pipeline.gan.samples import grid_latents, sample_grid, save_png
     from pipeline.gan.saved_models import save_models, write_card
@@ -43,7 +46,8 @@ def main(argv=None) -> None:
           f"{cfg.epochs} epochs, batch {cfg.batch_size}, {cfg.precision}")
 
     t0 = time.time()
-    result = train_dcgan(images, cfg, args.checkpoints, args.live, what)
+    strategy = load(DistributeKeys, "distribute").strategy
+    result = train_dcgan(images, cfg, args.checkpoints, args.live, what, strategy=strategy)
     card = {
         "stage": "train_gan", "class": args.emotion, "dataset": dataset.source, "data": args.dataset,
         "protocol": "paper-000 DCGAN (PixelNorm + LeakyReLU) trained on the real training rows of one class",

@@ -20,6 +20,7 @@ import numpy as np
 import tensorflow as tf
 
 from pipeline.core.checkpoint import RunCheckpoint, data_digest, fingerprint
+from pipeline.core.distribute import make_strategy, shard, synchronized_batch_norm
 from pipeline.core.errors import PipelineError
 from pipeline.core.images import to_gan_inputs
 from pipeline.core.live import keras_callback, open_live
@@ -135,15 +136,17 @@ def capped_images(images: np.ndarray, cfg) -> np.ndarray:
 
 def train_dcgan(images: np.ndarray, cfg, checkpoints: Path | str, live_dir: Path | str, what: str,
                 verbose: int | str = "auto", run_eagerly: bool = False, callbacks=(), labels=None,
-                build=make_dcgan, config: dict | None = None) -> TrainingResult:
+                build=make_dcgan, config: dict | None = None, strategy: str = "none") -> TrainingResult:
     """Train (or resume) a DCGAN on uint8 images; `callbacks` run after the pipeline's own.
 
     `run_eagerly` skips graph tracing (quicker for a step or two on tiny models, as in tests).
     With `labels` (one int per image) the batches are (images, labels) for a conditional model
     made by `build(cfg)`, the caller having capped the images; `config` is what the checkpoint
     fingerprints (default: the GAN run's config).
+    `strategy`: distribute.strategy (core.distribute; cfg.batch_size is the global batch).
     Raises TrainingDiverged (a PipelineError) on NaN/divergence, keeping the last good backup.
     """
+    dist = make_strategy(strategy)  # first: multi_worker sets up collectives before any other TF op
     if len(images) == 0:
         raise PipelineError(f"{what}: no training images")
     if labels is None:
@@ -156,19 +159,22 @@ def train_dcgan(images: np.ndarray, cfg, checkpoints: Path | str, live_dir: Path
     state = run.state() if resuming else {}
 
     keras.utils.set_random_seed(cfg.seed)
-    gan = build(cfg)
+    with dist.scope():  # weights and both Adams' slots mirrored on every replica
+        gan = build(cfg)
+        gan.build_optimizers()
     gan.run_eagerly = run_eagerly
     slices = x if labels is None else (x, np.asarray(labels, np.int32))
-    dataset = (tf.data.Dataset.from_tensor_slices(slices)
-               .shuffle(len(x), seed=cfg.seed, reshuffle_each_iteration=True)
-               .batch(batch, drop_remainder=True).prefetch(2))
+    dataset = shard(tf.data.Dataset.from_tensor_slices(slices)
+                    .shuffle(len(x), seed=cfg.seed, reshuffle_each_iteration=True)
+                    .batch(batch, drop_remainder=True).prefetch(2))
     live = open_live(live_dir, resume=resuming)
     log = EpochLog(cfg, live, run, dataset, state.get("seconds", 0.0), what)
     t0 = time.time()
     try:
-        gan.fit(dataset, epochs=cfg.epochs, verbose=verbose, shuffle=False,
-                callbacks=[DivergenceGuard(cfg.divergence_patience), log, run.callback(),
-                           keras_callback(live), *callbacks])
+        with synchronized_batch_norm(gan, dist):
+            gan.fit(dataset, epochs=cfg.epochs, verbose=verbose, shuffle=False,
+                    callbacks=[DivergenceGuard(cfg.divergence_patience), log, run.callback(),
+                               keras_callback(live), *callbacks])
     except _Diverged as exc:
         live.end()
         raise TrainingDiverged(

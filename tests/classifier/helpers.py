@@ -55,8 +55,8 @@ def held_out_copy(ds: FaceDataset, every: int = 4) -> FaceDataset:
     return ds
 
 
-def write_params(path, **changes) -> None:
-    path.write_text(yaml.safe_dump({"cnn": {**TINY, **changes}}))
+def write_params(path, strategy: str = "none", **changes) -> None:
+    path.write_text(yaml.safe_dump({"cnn": {**TINY, **changes}, "distribute": {"strategy": strategy}}))
 
 
 def train_args(mode: str, *extra, dataset: str = "data/balanced/dataset.npz") -> list[str]:

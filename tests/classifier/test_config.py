@@ -7,6 +7,7 @@ from pipeline.classifier import evaluate_classifier, score_peer, thesis_table, t
 from pipeline.classifier.config import PROTOCOL_KEYS, EvalKeys, TrainKeys, run_config
 from pipeline.core import params
 from pipeline.core.checkpoint import fingerprint
+from pipeline.core.distribute import DistributeKeys
 from pipeline.core.errors import PipelineError
 
 from .helpers import TINY, keys
@@ -16,7 +17,8 @@ def test_scoring_and_label_keys_are_not_training_keys():
     not_training = {"tta_flip", "tta_crops", "profile", "verbose", "modes", "dataset"}
     assert not_training.isdisjoint(TrainKeys.model_fields)
     assert set(EvalKeys.model_fields) == {"profile", "tta_flip", "tta_crops"}
-    assert train_classifier.PARAMS == {"cnn": TrainKeys} and evaluate_classifier.PARAMS == {"cnn": EvalKeys}
+    assert train_classifier.PARAMS == {"cnn": TrainKeys, "distribute": DistributeKeys}
+    assert evaluate_classifier.PARAMS == {"cnn": EvalKeys}
     assert set(score_peer.PARAMS["cnn"].model_fields) == {"profile"} and thesis_table.PARAMS == {}
 
 

@@ -40,10 +40,9 @@ def main(argv=None):
     src = np.array([s for _, s in plan], np.int64)
     outputs = None
     if plan:
-        from .inference import FUSION, GENERATOR, load_model, transfer
+        from .inference import Transfer
 
-        fusion, generator = load_model(args.models, FUSION), load_model(args.models, GENERATOR)
-        outputs = transfer(fusion, generator, data.marks[src], data.marks[tgt], data.faces[tgt])
+        outputs = Transfer.load(args.models, with_pix2pix=False).proposed(data, src, tgt)
     synthetic = transferred_dataset(d, plan, outputs)
     synthetic.save(args.out)
     n_subjects = len(set(d.subject[tgt].tolist()))

@@ -35,8 +35,9 @@ PREDICTOR_FILE = "shape_predictor_68_face_landmarks.dat"
 DETECT_SIZE = 128  # tight 48x48 crops are upsampled to this before detection (60/60 found on CK+48)
 
 
-def predictor_path() -> Path:
-    """Where the 68-point model lies inside the installed face-recognition-models package.
+def model_path(name: str = PREDICTOR_FILE) -> Path:
+    """Where a dlib model file lies inside the installed face-recognition-models package (the 68-point
+    predictor; also the face-recognition ResNet, identity.py).
 
     Found through the import system without importing the package (its __init__ needs
     pkg_resources, which recent setuptools dropped).
@@ -45,10 +46,14 @@ def predictor_path() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise PipelineError("landmarks: package face-recognition-models is not installed "
                             "(pip install -e . installs it; it ships dlib's 68-point model)")
-    path = Path(list(spec.submodule_search_locations)[0]) / "models" / PREDICTOR_FILE
+    path = Path(list(spec.submodule_search_locations)[0]) / "models" / name
     if not path.is_file():
-        raise PipelineError(f"{path}: dlib 68-point predictor missing from face-recognition-models")
+        raise PipelineError(f"{path}: dlib model {name} missing from face-recognition-models")
     return path
+
+
+def predictor_path() -> Path:
+    return model_path(PREDICTOR_FILE)
 
 
 class LandmarkDetector:
@@ -65,8 +70,8 @@ class LandmarkDetector:
         self.predictor = dlib.shape_predictor(str(predictor_path()))
         self._rect = dlib.rectangle
 
-    def __call__(self, image: np.ndarray) -> tuple[np.ndarray, bool]:
-        """Return ((68, 2) float32 points in [0, 1], whether the detector found the face).
+    def shape(self, image: np.ndarray):
+        """(the face upsampled to detect_size, dlib's 68-point full_object_detection, face detected).
 
         Crops are already tight faces, so when the detector finds nothing the whole frame is
         used as the face box (the predictor still fits a shape inside it).
@@ -75,7 +80,11 @@ class LandmarkDetector:
         boxes = self.detector(up, 1)
         found = len(boxes) > 0
         box = max(boxes, key=lambda b: b.area()) if found else self._rect(0, 0, self.size - 1, self.size - 1)
-        shape = self.predictor(up, box)
+        return up, self.predictor(up, box), found
+
+    def __call__(self, image: np.ndarray) -> tuple[np.ndarray, bool]:
+        """Return ((68, 2) float32 points in [0, 1], whether the detector found the face)."""
+        _, shape, found = self.shape(image)
         pts = np.array([(p.x, p.y) for p in shape.parts()], np.float32) / self.size
         return np.clip(pts, 0.0, 1.0), found
 

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 
 from ..core.outputs import atomic_path
-from .inference import transfer
+from .inference import Transfer
 from .pairs import TransferData
 
 
@@ -33,9 +33,10 @@ def grid_rows(data: TransferData, k: int, seed: int) -> tuple[np.ndarray, np.nda
     return np.array(sources[:k]), np.array(targets[:k])
 
 
-def write_grid(path: Path, data: TransferData, fusion, generator, sources, targets,
+def write_grid(path: Path, data: TransferData, model: Transfer, sources, targets,
                use_landmarks: bool) -> None:
-    """Top row: sources (expression), left column: targets (identity), cells: transfers."""
+    """Top row: sources (expression), left column: targets (identity), cells: transfers (the proposed
+    model, or pix2pix when not `use_landmarks`)."""
     scale = max(1, 96 // data.faces.shape[1])
     tile = data.faces.shape[1] * scale
     canvas = np.full(((len(targets) + 1) * tile, (len(sources) + 1) * tile), 255, np.uint8)
@@ -43,12 +44,8 @@ def write_grid(path: Path, data: TransferData, fusion, generator, sources, targe
         canvas[:tile, (j + 1) * tile:(j + 2) * tile] = to_uint8(data.faces[s], scale)
     for i, t in enumerate(targets):
         canvas[(i + 1) * tile:(i + 2) * tile, :tile] = to_uint8(data.faces[t], scale)
-        p_t = np.repeat(data.faces[t:t + 1], len(sources), 0)
-        if use_landmarks:
-            l_t = np.repeat(data.marks[t:t + 1], len(sources), 0)
-            out = transfer(fusion, generator, data.marks[sources], l_t, p_t)
-        else:
-            out = generator.predict(np.concatenate([p_t, data.faces[sources]], -1), verbose=0)
+        tgt = np.full(len(sources), t)
+        out = model.proposed(data, sources, tgt) if use_landmarks else model.baseline(data, sources, tgt)
         for j in range(len(sources)):
             canvas[(i + 1) * tile:(i + 2) * tile, (j + 1) * tile:(j + 2) * tile] = to_uint8(out[j], scale)
     with atomic_path(path) as tmp:

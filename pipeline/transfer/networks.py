@@ -54,19 +54,25 @@ def patch_discriminator(size: int, in_channels: int, base_filters: int = 64,
     """Markov (PatchGAN) discriminator with spectral normalisation; outputs a map of real/fake logits."""
     layers = keras.layers
     inp = keras.Input((size, size, in_channels))
-    x = layers.LeakyReLU(0.2)(layers.Conv2D(base_filters, 4, strides=2, padding="same")(inp))
+    x = layers.LeakyReLU(0.2, name="d_feat0")(layers.Conv2D(base_filters, 4, strides=2, padding="same")(inp))
     # 256 -> 3 (the paper's 30x30 patches), 64 -> 2, 32 -> 1
     n_down = max(1, min(3, int(math.log2(size)) - 4))
     for i in range(n_down):
         conv = layers.Conv2D(base_filters * 2 ** (i + 1), 4, strides=2 if i < n_down - 1 else 1,
                              padding="same")
-        x = layers.LeakyReLU(0.2)(layers.SpectralNormalization(conv)(x))
+        x = layers.LeakyReLU(0.2, name=f"d_feat{i + 1}")(layers.SpectralNormalization(conv)(x))
     out = layers.Conv2D(1, 4, padding="same")(x)  # sigmoid folded into the loss (from_logits)
     return keras.Model(inp, out, name=name)
 
 
-def fusion_network(size: int, base_filters: int = 16) -> keras.Model:
-    """Φ with eq. 1 built in: (L_s, L_t) -> J_gen = L_t + decoder(concat(enc1(L_s), enc2(L_t)))."""
+def fusion_network(size: int, base_filters: int = 16, channels: int = 1, points: bool = False) -> keras.Model:
+    """Φ with eq. 1 built in: (L_s, L_t) -> J_gen = L_t + decoder(concat(enc1(L_s), enc2(L_t))).
+
+    `channels`: of the landmark images (transfer.landmark_encoding). `points` (beyond the paper,
+    transfer.fusion_coord_weight > 0): Φ also takes the 68 source and target points and predicts the
+    fused points, P_t + MLP(flattened codes, P_s, P_t) (zero-initialised, so it starts as P_t);
+    inputs [L_s, L_t, P_s, P_t], outputs [J_gen, fused points].
+    """
     layers = keras.layers
     n_down = min(3, int(math.log2(size)) - 2)
 
@@ -77,17 +83,28 @@ def fusion_network(size: int, base_filters: int = 16) -> keras.Model:
             x = layers.LeakyReLU(0.2)(layers.BatchNormalization()(x) if i else x)
         return x
 
-    l_s = keras.Input((size, size, 1), name="source_landmarks")
-    l_t = keras.Input((size, size, 1), name="target_landmarks")
-    x = layers.Concatenate()([encoder(l_s, "enc_source"), encoder(l_t, "enc_target")])
+    l_s = keras.Input((size, size, channels), name="source_landmarks")
+    l_t = keras.Input((size, size, channels), name="target_landmarks")
+    code = layers.Concatenate()([encoder(l_s, "enc_source"), encoder(l_t, "enc_target")])
+    x = code
     for i in reversed(range(n_down - 1)):
         x = layers.Conv2DTranspose(base_filters * 2 ** i, 4, strides=2, padding="same", use_bias=False)(x)
         x = layers.ReLU()(layers.BatchNormalization()(x))
-    delta = layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh")(x)
+    delta = layers.Conv2DTranspose(channels, 4, strides=2, padding="same", activation="tanh")(x)
     # landmark images span [-1, 1]: a deviation spans [-2, 2]
     delta = layers.Rescaling(2.0, name="deviation")(delta)
     j_gen = layers.Add(name="fused_landmarks")([l_t, delta])
-    return keras.Model([l_s, l_t], j_gen, name="fusion")
+    if not points:
+        return keras.Model([l_s, l_t], j_gen, name="fusion")
+    p_s = keras.Input((68, 2), name="source_points")
+    p_t = keras.Input((68, 2), name="target_points")
+    h = layers.Concatenate()([layers.Flatten()(code), layers.Flatten()(p_s), layers.Flatten()(p_t)])
+    for width in (256, 128):
+        h = layers.LeakyReLU(0.2)(layers.Dense(width)(h))
+    move = layers.Dense(136, kernel_initializer="zeros", name="point_deviation")(h)
+    move = layers.Reshape((68, 2))(layers.Rescaling(0.1)(move))
+    fused = layers.Add(name="fused_points")([p_t, move])
+    return keras.Model([l_s, l_t, p_s, p_t], [j_gen, fused], name="fusion")
 
 
 # ---- GAN models ----------------------------------------------------------------------------
@@ -122,14 +139,20 @@ class FusionGAN(_TwoOptimizerGAN):
 
     Batches are (L_s, L_t, J_o): source landmarks, target landmarks, target's landmarks showing the
     source expression. Cycle (eq. 4, read as a round trip): X = L_s + Φ(L_t, L_s) puts the target's
-    expression on the source identity; Φ(J_gen, X) must give L_s back.
+    expression on the source identity; Φ(J_gen, X) must give L_s back (an identity Φ gives it back
+    exactly: this reading of the cycle has its zero at the identity map).
+    With a points head (`coord_weight` > 0) batches are (L_s, L_t, P_s, P_t, J_o, P_o) and the loss
+    adds coord_weight x the mean L1 distance in pixels between the fused and the truth's points.
     """
 
-    def __init__(self, fusion, discriminator, weights=(0.1, 10.0, 100.0), **kwargs):
+    def __init__(self, fusion, discriminator, weights=(0.1, 10.0, 100.0), coord_weight=0.0, **kwargs):
         super().__init__(**kwargs)
         self.fusion, self.discriminator = fusion, discriminator
         self.loss_weights_ = tuple(float(w) for w in weights)
-        self.trackers = {k: keras.metrics.Mean(name=k) for k in ("d_loss", "g_adv", "cycle", "l1")}
+        self.coord_weight = float(coord_weight)
+        self.points = len(fusion.inputs) == 4
+        names = ("d_loss", "g_adv", "cycle", "l1") + (("coord_px",) if self.points else ())
+        self.trackers = {k: keras.metrics.Mean(name=k) for k in names}
 
     def _generator_net(self):
         return self.fusion
@@ -138,22 +161,35 @@ class FusionGAN(_TwoOptimizerGAN):
         return self.fusion(inputs, training=training)
 
     def train_step(self, data):
-        l_s, l_t, j_o = data
+        if self.points:
+            l_s, l_t, p_s, p_t, j_o, p_o = data
+        else:
+            l_s, l_t, j_o = data
         w_adv, w_cyc, w_l1 = self.loss_weights_
+        size = float(l_s.shape[1])
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-            j_gen = self.fusion([l_s, l_t], training=True)
-            swapped = self.fusion([l_t, l_s], training=True)
-            back = self.fusion([j_gen, swapped], training=True)
+            if self.points:
+                j_gen, j_pts = self.fusion([l_s, l_t, p_s, p_t], training=True)
+                swapped, swapped_pts = self.fusion([l_t, l_s, p_t, p_s], training=True)
+                back, _ = self.fusion([j_gen, swapped, j_pts, swapped_pts], training=True)
+            else:
+                j_gen = self.fusion([l_s, l_t], training=True)
+                swapped = self.fusion([l_t, l_s], training=True)
+                back = self.fusion([j_gen, swapped], training=True)
             real_logits = self.discriminator(j_o, training=True)
             fake_logits = self.discriminator(j_gen, training=True)
             d_loss = _bce(real_logits, True) + _bce(fake_logits, False)
             g_adv, cycle, l1 = _bce(fake_logits, True), _l1(back, l_s), _l1(j_gen, j_o)
             g_loss = w_adv * g_adv + w_cyc * cycle + w_l1 * l1
+            logs = {"d_loss": d_loss, "g_adv": g_adv, "cycle": cycle, "l1": l1}
+            if self.points:
+                logs["coord_px"] = _l1(j_pts, p_o) * size
+                g_loss += self.coord_weight * logs["coord_px"]
         self.g_optimizer.apply_gradients(zip(g_tape.gradient(g_loss, self.fusion.trainable_weights),
                                              self.fusion.trainable_weights))
         self.d_optimizer.apply_gradients(zip(d_tape.gradient(d_loss, self.discriminator.trainable_weights),
                                              self.discriminator.trainable_weights))
-        for k, v in (("d_loss", d_loss), ("g_adv", g_adv), ("cycle", cycle), ("l1", l1)):
+        for k, v in logs.items():
             self.trackers[k].update_state(v)
         return {k: t.result() for k, t in self.trackers.items()}
 
@@ -161,15 +197,21 @@ class FusionGAN(_TwoOptimizerGAN):
 class TransferGAN(_TwoOptimizerGAN):
     """Expression transfer module Ω (or the pix2pix baseline): cGAN + L1 (eq. 9).
 
-    Batches are (condition, P_t, I_o): condition = fused landmark image J_gen (proposed) or the source
+    Batches are (condition, P_t, I_o): condition = the landmark channels (proposed) or the source
     face (pix2pix); P_t the target face; I_o the target identity showing the source expression.
+    `feature_matching` > 0 (beyond the paper) adds that weight x the mean L1 distance between the
+    discriminator's features (every LeakyReLU output) of the real and the generated pair.
     """
 
-    def __init__(self, generator, discriminator, weights=(1.0, 100.0), **kwargs):
+    def __init__(self, generator, discriminator, weights=(1.0, 100.0), feature_matching=0.0, **kwargs):
         super().__init__(**kwargs)
         self.generator, self.discriminator = generator, discriminator
         self.loss_weights_ = tuple(float(w) for w in weights)
-        self.trackers = {k: keras.metrics.Mean(name=k) for k in ("d_loss", "g_gan", "l1")}
+        self.feature_matching = float(feature_matching)
+        feats = [layer.output for layer in discriminator.layers if layer.name.startswith("d_feat")]
+        self.d_features = keras.Model(discriminator.inputs, [*feats, discriminator.outputs[0]])
+        names = ("d_loss", "g_gan", "l1") + (("fm",) if self.feature_matching else ())
+        self.trackers = {k: keras.metrics.Mean(name=k) for k in names}
 
     def _generator_net(self):
         return self.generator
@@ -183,15 +225,24 @@ class TransferGAN(_TwoOptimizerGAN):
         w_gan, w_l1 = self.loss_weights_
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
             fake = self.generator(tf.concat([p_t, condition], axis=-1), training=True)
-            real_logits = self.discriminator(tf.concat([p_t, i_o], axis=-1), training=True)
-            fake_logits = self.discriminator(tf.concat([p_t, fake], axis=-1), training=True)
+            if self.feature_matching:
+                *real_feats, real_logits = self.d_features(tf.concat([p_t, i_o], axis=-1), training=True)
+                *fake_feats, fake_logits = self.d_features(tf.concat([p_t, fake], axis=-1), training=True)
+            else:
+                real_logits = self.discriminator(tf.concat([p_t, i_o], axis=-1), training=True)
+                fake_logits = self.discriminator(tf.concat([p_t, fake], axis=-1), training=True)
             d_loss = _bce(real_logits, True) + _bce(fake_logits, False)
             g_gan, l1 = _bce(fake_logits, True), _l1(fake, i_o)
             g_loss = w_gan * g_gan + w_l1 * l1
+            logs = {"d_loss": d_loss, "g_gan": g_gan, "l1": l1}
+            if self.feature_matching:
+                logs["fm"] = tf.add_n([_l1(tf.stop_gradient(r), f) for r, f in zip(real_feats, fake_feats)]) \
+                    / len(real_feats)
+                g_loss += self.feature_matching * logs["fm"]
         self.g_optimizer.apply_gradients(zip(g_tape.gradient(g_loss, self.generator.trainable_weights),
                                              self.generator.trainable_weights))
         self.d_optimizer.apply_gradients(zip(d_tape.gradient(d_loss, self.discriminator.trainable_weights),
                                              self.discriminator.trainable_weights))
-        for k, v in (("d_loss", d_loss), ("g_gan", g_gan), ("l1", l1)):
+        for k, v in logs.items():
             self.trackers[k].update_state(v)
         return {k: t.result() for k, t in self.trackers.items()}

@@ -14,7 +14,8 @@ import numpy as np
 from ..core.dataset import FaceDataset
 from ..core.errors import PipelineError
 from ..core.images import to_gan_inputs
-from .face_landmarks import landmark_images, load_landmarks
+from .encodings import render
+from .face_landmarks import load_landmarks
 from .inputs import load_input
 
 
@@ -91,7 +92,7 @@ class TransferData:
             raise PipelineError(f"{self.path}: transfer needs subject and sequence ids on every row")
         self.points = load_landmarks(Path(landmark_dir) / f"{self.source}.npz", self.data)
         self.faces = to_unit(self.data.images, size)
-        self.marks = landmark_images(self.points, size)[..., None]
+        self._encoded: dict = {}
         self.subject_split = dataset_or_own_split(self.data, test_fraction, seed)
         self.rows = {s: np.flatnonzero([self.subject_split[x] == s for x in self.data.subject])
                      for s in ("train", "test")}
@@ -100,6 +101,18 @@ class TransferData:
     def of(cls, input_dir, landmark_dir, keys) -> "TransferData":
         """Built from a stage's `DataKeys` (source, size, test_fraction, seed)."""
         return cls(input_dir, landmark_dir, keys.source, keys.size, keys.test_fraction, keys.seed)
+
+    def encoded(self, encoding: str = "polyline", sigma: float = 1.0) -> np.ndarray:
+        """Every row's landmark image (N, size, size, channels) in `encoding` (encodings.py), cached."""
+        key = (encoding, float(sigma) if encoding == "heatmap" else None)
+        if key not in self._encoded:
+            self._encoded[key] = render(self.points, self.faces.shape[1], encoding, sigma)
+        return self._encoded[key]
+
+    @property
+    def marks(self) -> np.ndarray:
+        """The paper's polyline landmark images (N, size, size, 1)."""
+        return self.encoded("polyline")
 
     def triples(self, split: str, n: int, seed: int) -> np.ndarray:
         d = self.data

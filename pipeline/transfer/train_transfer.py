@@ -36,7 +36,7 @@ def main(argv=None, callbacks=()):
     trained = train_models(data, cfg, args.checkpoints, args.live, callbacks)
     save_models(args.models, trained)
     write_json(args.models / "split.json", data.split_card())
-    write_json(args.training, training_card(data, cfg, trained["triples"]))
+    write_json(args.training, training_card(data, cfg, trained["triples"], trained["final_losses"]))
     finish(trained["runs"], args.checkpoints)
     print(f"train_transfer: {data.source} at {cfg.size}px, {len(trained['triples'])} training triples; "
           f"models in {args.models}")

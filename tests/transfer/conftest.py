@@ -11,7 +11,10 @@ from pipeline.transfer.face_landmarks import N_POINTS, save_landmarks
 
 REPO_PARAMS = Path(__file__).resolve().parents[2] / "params.yaml"
 TINY = {"size": 16, "base_filters": 4, "fusion_filters": 4, "fusion_epochs": 1, "epochs": 1,
-        "train_pairs": 16, "test_pairs": 8, "grid": 3}
+        "train_pairs": 16, "test_pairs": 8, "grid": 3,
+        "judge": {"epochs": 1, "batch_size": 16, "lr": 0.001, "filters": 4}}
+PAPER = {"landmark_encoding": "polyline", "fusion_coord_weight": 0.0, "displacement": False,
+         "warp_input": False, "feature_matching_weight": 0.0, "omega_landmarks": "fused"}
 
 
 def mean_face_points() -> np.ndarray:
@@ -51,6 +54,14 @@ def fake_landmarks(dataset: FaceDataset, folder: Path, seed: int = 0) -> Path:
     return path
 
 
+def judge_args(base: Path) -> list[str]:
+    """train_transfer_judge's command line with every path under `base`."""
+    paths = {"input": "data/cropped", "landmarks": "data/landmarks", "models": "models/transfer_judge",
+             "card": "reports/transfer/judge.json", "live": "reports/transfer/judge_live",
+             "checkpoints": "checkpoints/transfer_judge"}
+    return [a for k, v in paths.items() for a in (f"--{k}", str(Path(base) / v))]
+
+
 def train_args(base: Path, **dirs) -> list[str]:
     """train_transfer's command line with every path under `base` (`dirs` renames models/live/checkpoints)."""
     paths = {"input": "data/cropped", "landmarks": "data/landmarks", "models": "models/transfer",
@@ -67,8 +78,9 @@ def tiny_params(tmp_path):
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory, demo_dataset):
-    """One tiny demo run of landmarks (fake, no dlib) + train_transfer: the folder holding data/, models/."""
-    from pipeline.transfer import train_transfer
+    """One tiny demo run of landmarks (fake, no dlib) + train_transfer (the committed conditioning keys)
+    + train_transfer_judge: the folder holding data/, models/, reports/."""
+    from pipeline.transfer import train_transfer, train_transfer_judge
 
     base = tmp_path_factory.mktemp("trained")
     demo_dataset.save(base / "data/cropped/demo.npz")
@@ -77,4 +89,5 @@ def trained(tmp_path_factory, demo_dataset):
         mp.chdir(base)
         write_params(base / "params.yaml")
         train_transfer.main(train_args(base))
+        train_transfer_judge.main(judge_args(base))
     return base

@@ -60,3 +60,30 @@ def test_build_optimizers_creates_both_optimizers_state():
     assert gan.g_optimizer.built and gan.d_optimizer.built
     n_g = len(gan.generator.trainable_variables)
     assert len(gan.g_optimizer.variables) > 2 * n_g  # Adam: two moments per generator variable (+ counters)
+
+
+def test_fusion_points_head_starts_at_the_target_points_and_its_loss_is_logged():
+    import keras
+
+    rng = np.random.default_rng(0)
+    f = fusion_network(16, 4, channels=6, points=True)
+    imgs = [rng.uniform(-1, 1, (8, 16, 16, 6)).astype(np.float32) for _ in range(3)]
+    pts = [rng.uniform(0, 1, (8, 68, 2)).astype(np.float32) for _ in range(3)]
+    j_gen, fused = f([imgs[0], imgs[1], pts[0], pts[1]])
+    assert j_gen.shape == (8, 16, 16, 6)
+    np.testing.assert_allclose(fused.numpy(), pts[1], atol=1e-6)  # zero-initialised deviation
+    gan = FusionGAN(f, patch_discriminator(16, 6, 4), coord_weight=1.0)
+    gan.compile(keras.optimizers.Adam(2e-4, 0.5), keras.optimizers.Adam(1e-4, 0.5))
+    logs = gan.train_step((imgs[0], imgs[1], pts[0], pts[1], imgs[2], pts[2]))
+    assert set(logs) == {"d_loss", "g_adv", "cycle", "l1", "coord_px"} and float(logs["coord_px"]) > 0
+
+
+def test_feature_matching_term_is_logged_when_weighted():
+    import keras
+
+    rng = np.random.default_rng(0)
+    a, b, c = (rng.uniform(-1, 1, (8, 16, 16, 1)).astype(np.float32) for _ in range(3))
+    gan = TransferGAN(unet_generator(16, 2, 4), patch_discriminator(16, 2, 4), feature_matching=10.0)
+    gan.compile(keras.optimizers.Adam(2e-4, 0.5), keras.optimizers.Adam(1e-4, 0.5))
+    logs = gan.train_step((a, b, c))
+    assert set(logs) == {"d_loss", "g_gan", "l1", "fm"} and float(logs["fm"]) > 0

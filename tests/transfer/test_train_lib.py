@@ -68,3 +68,19 @@ def test_killed_run_resumes_where_it_stopped_and_matches_an_uninterrupted_run(tm
         assert [line.split("\t")[0] for line in lines] == ["step", "0", "1", "2"]
         logged[run] = [float(line.split("\t")[1]) for line in lines[1:]]
     np.testing.assert_allclose(logged[killed], logged[straight], rtol=1e-5)
+
+
+def test_joint_flip_mirrors_points_and_negates_the_dx_channel():
+    import tensorflow as tf
+
+    from pipeline.transfer.encodings import mirror_points
+    from pipeline.transfer.train_lib import _flip
+
+    from .conftest import mean_face_points
+
+    pts = mean_face_points() + np.float32([0.03, 0])
+    np.testing.assert_allclose(_flip("points", tf.constant(pts)).numpy(), mirror_points(pts), atol=1e-6)
+    img = np.random.default_rng(0).uniform(-1, 1, (4, 4, 3)).astype(np.float32)
+    out = _flip(1, tf.constant(img)).numpy()
+    np.testing.assert_allclose(out[..., 0], img[:, ::-1, 0])
+    np.testing.assert_allclose(out[..., 1], -img[:, ::-1, 1])

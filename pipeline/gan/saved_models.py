@@ -47,3 +47,39 @@ def load_generator(model_dir: Path | str):
     from . import networks  # noqa: F401  registers PixelNorm for loading
 
     return keras.saving.load_model(Path(model_dir) / "generator.keras", compile=False)
+
+
+TRAINING_OUTPUTS = (("--models", "folder for the .keras models + training.json"),
+                    ("--card", "training card (.json) for the reports"),
+                    ("--samples", "final sample grid (.png)"),
+                    ("--live", "dvclive folder (per-epoch losses, sample grids)"),
+                    ("--checkpoints", "backup root of resumable runs"))
+
+
+def add_training_outputs(parser) -> None:
+    """The outputs every GAN training stage names on its command line."""
+    for flag, help_text in TRAINING_OUTPUTS:
+        parser.add_argument(flag, required=True, help=help_text)
+
+
+def run_card(result) -> dict:
+    """What every GAN training card says about the run itself (work, time, resume, last epoch)."""
+    return {
+        "images": result.images, "batch_size": result.batch_size, "epochs": result.epochs_done,
+        "resumed_from_epoch": result.resumed_from,
+        "train_seconds_this_process": round(result.seconds, 1),
+        "train_seconds_total": result.seconds_total,
+        "images_per_second": round(result.images * (result.epochs_done - result.resumed_from)
+                                   / max(result.seconds, 1e-9), 1),
+        "final_epoch": result.final,
+    }
+
+
+def publish(result, args, card: dict, sampler, seed: int, latent_dim: int) -> None:
+    """Sample grid, models and card of a finished run; then its backup is spent."""
+    from pipeline.gan.samples import grid_latents, sample_grid, save_png
+
+    save_png(args.samples, sample_grid(sampler, grid_latents(seed, latent_dim)))
+    save_models(result.gan, args.models, card)
+    write_card(args.card, card)
+    result.checkpoint.finish()

@@ -14,6 +14,7 @@ import time
 from pipeline.core.cli import run_stage
 from pipeline.core.distribute import DistributeKeys
 from pipeline.gan.config import CGANKeys
+from pipeline.gan.saved_models import add_training_outputs
 
 PARAMS = {"gan": CGANKeys, "distribute": DistributeKeys}
 
@@ -21,19 +22,14 @@ PARAMS = {"gan": CGANKeys, "distribute": DistributeKeys}
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", required=True, help="balanced dataset (.npz)")
-    parser.add_argument("--models", required=True, help="folder for the .keras models + training.json")
-    parser.add_argument("--card", required=True, help="training card (.json) for the reports")
-    parser.add_argument("--samples", required=True, help="final sample grid (.png)")
-    parser.add_argument("--live", required=True, help="dvclive folder (per-epoch losses, sample grids)")
-    parser.add_argument("--checkpoints", required=True, help="backup root of resumable runs")
+    add_training_outputs(parser)
     args = parser.parse_args(argv)
 
     from pipeline.core.dataset import FaceDataset
     from pipeline.core.params import load
     from pipeline.gan.conditional import make_cgan
     from pipeline.gan.config import cgan_config, load_gan
-    from pipeline.gan.samples import grid_latents, sample_grid, save_png
-    from pipeline.gan.saved_models import save_models, write_card
+    from pipeline.gan.saved_models import publish, run_card
     from pipeline.gan.train_lib import train_dcgan
     from pipeline.gan.training_data import conditional_training_images
 
@@ -56,19 +52,10 @@ def main(argv=None) -> None:
         "protocol": ("class-conditional DCGAN (class embedding in G, projection discriminator) "
                      "trained on the real training rows of every class at once"),
         "classes": list(dataset.classes), "trained_classes": list(cfg.classes), "per_class_images": counts,
-        "images": result.images, "batch_size": result.batch_size, "epochs": result.epochs_done,
-        "resumed_from_epoch": result.resumed_from,
-        "train_seconds_this_process": round(result.seconds, 1),
-        "train_seconds_total": result.seconds_total,
-        "images_per_second": round(result.images * (result.epochs_done - result.resumed_from)
-                                   / max(result.seconds, 1e-9), 1),
         "config": cgan_config(cfg),
-        "final_epoch": result.final,
+        **run_card(result),
     }
-    save_png(args.samples, sample_grid(result.gan.grid_sampler(64), grid_latents(cfg.seed, cfg.latent_dim)))
-    save_models(result.gan, args.models, card)
-    write_card(args.card, card)
-    result.checkpoint.finish()
+    publish(result, args, card, result.gan.grid_sampler(64), cfg.seed, cfg.latent_dim)
     print(f"{what}: done in {time.time() - t0:.0f} s -> {args.models}, {args.card}")
 
 

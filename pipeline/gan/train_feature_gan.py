@@ -10,6 +10,7 @@ import argparse
 from pipeline.core.cli import run_stage
 from pipeline.core.distribute import DistributeKeys
 from pipeline.gan.config import FeatureGANKeys, PrimaryKeys
+from pipeline.gan.saved_models import add_training_outputs
 
 PARAMS = {"feature_gan": FeatureGANKeys, "data": PrimaryKeys, "distribute": DistributeKeys}
 
@@ -17,19 +18,14 @@ PARAMS = {"feature_gan": FeatureGANKeys, "data": PrimaryKeys, "distribute": Dist
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cropped", required=True, help="folder of cropped datasets (<source>.npz)")
-    parser.add_argument("--models", required=True, help="folder for the .keras models + training.json")
-    parser.add_argument("--card", required=True, help="training card (.json) for the reports")
-    parser.add_argument("--samples", required=True, help="final sample grid (.png)")
-    parser.add_argument("--live", required=True, help="dvclive folder (per-epoch losses, sample grids)")
-    parser.add_argument("--checkpoints", required=True, help="backup root of resumable runs")
+    add_training_outputs(parser)
     args = parser.parse_args(argv)
 
     import numpy as np
 
     from pipeline.core.params import load
     from pipeline.gan.config import gan_config, load_gan
-    from pipeline.gan.samples import grid_latents, sample_grid, save_png
-    from pipeline.gan.saved_models import save_models, write_card
+    from pipeline.gan.saved_models import publish, run_card
     from pipeline.gan.train_lib import train_dcgan
     from pipeline.gan.training_data import feature_gan_sources, load_feature_images
 
@@ -45,19 +41,13 @@ def main(argv=None) -> None:
     d_conv4 = result.gan.discriminator.get_layer("d_conv4")
     card = {
         "stage": "train_feature_gan", "dataset": name, "sources": counts, "splits": list(cfg.splits),
-        "protocol": ("unconditional Radford DCGAN (paper 002), labels unused; "
+        "protocol": ("unconditional Radford DCGAN (SVM paper, Alharbawee & Pugeault), labels unused; "
                      "features = d_act4 (after d_conv4)"),
         "feature_layer": "d_conv4", "features": int(np.prod(d_conv4.output.shape[1:])),
-        "images": result.images, "batch_size": result.batch_size, "epochs": result.epochs_done,
-        "resumed_from_epoch": result.resumed_from,
-        "train_seconds_total": result.seconds_total,
         "config": gan_config(cfg),
-        "final_epoch": result.final,
+        **run_card(result),
     }
-    save_png(args.samples, sample_grid(result.gan.generator, grid_latents(cfg.seed, cfg.latent_dim)))
-    save_models(result.gan, args.models, card)
-    write_card(args.card, card)
-    result.checkpoint.finish()
+    publish(result, args, card, result.gan.generator, cfg.seed, cfg.latent_dim)
     print(f"{what}: done -> {args.models}/discriminator.keras ({card['features']} features at d_conv4)")
 
 

@@ -13,6 +13,7 @@ import time
 from pipeline.core.cli import run_stage
 from pipeline.core.distribute import DistributeKeys
 from pipeline.gan.config import GANKeys
+from pipeline.gan.saved_models import add_training_outputs
 
 # not gan.classes: adding a class trains only that class
 PARAMS = {"gan": GANKeys, "distribute": DistributeKeys}
@@ -22,18 +23,13 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("emotion", help="class name (one of params gan.classes)")
     parser.add_argument("--dataset", required=True, help="balanced dataset (.npz)")
-    parser.add_argument("--models", required=True, help="folder for the .keras models + training.json")
-    parser.add_argument("--card", required=True, help="training card (.json) for the reports")
-    parser.add_argument("--samples", required=True, help="final sample grid (.png)")
-    parser.add_argument("--live", required=True, help="dvclive folder (per-epoch losses, sample grids)")
-    parser.add_argument("--checkpoints", required=True, help="backup root of resumable runs")
+    add_training_outputs(parser)
     args = parser.parse_args(argv)
 
     from pipeline.core.dataset import FaceDataset
     from pipeline.core.params import load
     from pipeline.gan.config import gan_config, load_gan
-    from pipeline.gan.samples import grid_latents, sample_grid, save_png
-    from pipeline.gan.saved_models import save_models, write_card
+    from pipeline.gan.saved_models import publish, run_card
     from pipeline.gan.train_lib import train_dcgan
     from pipeline.gan.training_data import class_seed, class_training_images
 
@@ -50,20 +46,12 @@ def main(argv=None) -> None:
     result = train_dcgan(images, cfg, args.checkpoints, args.live, what, strategy=strategy)
     card = {
         "stage": "train_gan", "class": args.emotion, "dataset": dataset.source, "data": args.dataset,
-        "protocol": "paper-000 DCGAN (PixelNorm + LeakyReLU) trained on the real training rows of one class",
-        "images": result.images, "batch_size": result.batch_size, "epochs": result.epochs_done,
-        "resumed_from_epoch": result.resumed_from,
-        "train_seconds_this_process": round(result.seconds, 1),
-        "train_seconds_total": result.seconds_total,
-        "images_per_second": round(result.images * (result.epochs_done - result.resumed_from)
-                                   / max(result.seconds, 1e-9), 1),
+        "protocol": ("DCGAN paper (Ghanim & Abdulmunem: PixelNorm + LeakyReLU) trained on the real "
+                     "training rows of one class"),
         "config": gan_config(cfg),
-        "final_epoch": result.final,
+        **run_card(result),
     }
-    save_png(args.samples, sample_grid(result.gan.generator, grid_latents(cfg.seed, cfg.latent_dim)))
-    save_models(result.gan, args.models, card)
-    write_card(args.card, card)
-    result.checkpoint.finish()  # finished: the backup is spent
+    publish(result, args, card, result.gan.generator, cfg.seed, cfg.latent_dim)
     print(f"{what}: done in {time.time() - t0:.0f} s -> {args.models}, {args.card}")
 
 

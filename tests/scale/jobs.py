@@ -56,7 +56,7 @@ def prepare(strategy: str, work: Path) -> None:
     params["distribute"] = {"strategy": strategy}
     epochs = int(os.environ.get("JOB_EPOCHS", 3))  # benchmarks/bench_distribute.py: more steps
     params["gan"].update(GAN, epochs=epochs, sample_every=epochs)
-    params["cnn"] = {**CNN, "epochs": epochs}
+    params["cnn"] = {**CNN, "epochs": epochs, "patience": epochs + 1}  # every epoch runs (no early stop)
     (work / "params.yaml").write_text(yaml.safe_dump(params))
     make_demo_dataset(n_subjects=12, sequences_per_subject=3, seed=1).save(work / "data/balanced/dataset.npz")
 

@@ -35,7 +35,7 @@ def face(seed: int, size: int = 48) -> np.ndarray:
 
 def write_params(root: Path, **keys) -> None:
     """The committed params.yaml with a small demo and the dotted `keys` replaced."""
-    committed = compose("demo")
+    committed = compose("demo", ["data.demo.use=auto"])
     committed["data"]["demo"].update(subjects=4, sequences_per_subject=1)
     for key, value in keys.items():
         node = committed

@@ -26,8 +26,21 @@ def isolated_workdir(tmp_path, monkeypatch):
 
 @pytest.fixture
 def repo_params():
-    """The committed params.yaml (the defaults), read-only."""
+    """The committed params.yaml (the default profile, conf/profile/cpu.yaml), read-only."""
     return REPO / "params.yaml"
+
+
+@pytest.fixture(scope="session")
+def demo_params(tmp_path_factory):
+    """params.yaml of the demo profile (conf/, composed as `dvc exp run -S profile=demo` does), read-only.
+
+    Tests that run stages at demo sizes copy this, never the committed params.yaml (another profile).
+    """
+    from pipeline.core.profiles import compose, to_yaml
+
+    path = tmp_path_factory.mktemp("demo_profile") / "params.yaml"
+    path.write_text(to_yaml(compose("demo")))
+    return path
 
 
 @pytest.fixture(scope="session")

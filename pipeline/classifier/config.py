@@ -47,7 +47,7 @@ class TrainKeys(Keys):
     lr: PositiveFloat
     patience: PositiveInt
     seed: NonNegativeInt
-    precision: Literal["float32", "mixed_bfloat16", "mixed_float16"]
+    precision: Literal["float32", "mixed_bfloat16", "mixed_float16", "auto"]  # auto: core.precision
 
 
 # protocol-level keys: they change a run's rows (hashed as data) or its online flag, not the run itself

@@ -51,3 +51,22 @@ def compile_classifier(model, cfg, steps_per_epoch: int):
             if cfg.label_smoothing else keras.losses.SparseCategoricalCrossentropy())
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss=loss, metrics=["accuracy"])
     return model
+
+
+def step_timer(n_classes: int, size: int, cfg, steps: int = 3):
+    """timer(policy) -> seconds per training step of this network at cfg.batch (precision: auto)."""
+    import numpy as np
+
+    from pipeline.core.precision import seconds_per_step
+
+    def timer(policy: str) -> float:
+        set_precision(policy)
+        model = compile_classifier(build_classifier(n_classes, size, cfg), cfg, steps)
+        rng = np.random.default_rng(0)
+        x = rng.random((cfg.batch * steps, size, size, 1), np.float32)
+        labels = rng.integers(0, n_classes, len(x))
+        y = np.eye(n_classes, dtype=np.float32)[labels] if cfg.label_smoothing else labels
+        return seconds_per_step(lambda: model.fit(x, y, batch_size=cfg.batch, epochs=1, verbose=0),
+                                steps=1) / steps
+
+    return timer

@@ -75,6 +75,8 @@ def score_protocol(models_dir: Path, name: str, manifest: dict, keys: EvalKeys, 
         **{key: int(np.mean([s[key] for s in summaries]))
            for key in ("n_train", "n_train_added", "n_val", "n_test")},
         "online_classical_augmentation": manifest["online_classical_augmentation"],
+        "precision": manifest.get("precision", {"requested": train.get("precision"),
+                                                "chosen": train.get("precision")}),
         "input_crop": int(train["crop"]),
         "test_views": len(eval_views(manifest["image_size"], manifest["input_size"], keys.tta_flip,
                                      keys.tta_crops)),

@@ -1,9 +1,8 @@
 """The thesis table: the thesis's published CNN figures beside ours, both protocols side by side.
 
 Built from reports/cnn/<mode>/metrics.json of every mode present (the generated modes gan and
-transfer are always listed), reports/cnn/peer/metrics.json, extra runs under
-reports/cnn/<tag>/<mode>/ (runs by hand, e.g. CK+ k-fold) and the GAN metrics (which GANs made the
-gan mode's images).
+transfer are always listed), reports/cnn/peer/metrics.json and the GAN metrics (which GANs made the
+gan mode's images). Only what the stages write: no runs made by hand.
 """
 
 import json
@@ -139,12 +138,6 @@ def run_modes(reports: Path) -> list[str]:
     return known + sorted(found - set(MODES)) + list(GENERATED_MODES)
 
 
-def extra_runs(reports: Path, modes: list) -> list[str]:
-    """Folders of runs made by hand (`reports/cnn/<tag>/<mode>/metrics.json`, e.g. CK+ k-fold)."""
-    return sorted({p.parent.parent.name for p in reports.glob("*/*/metrics.json")
-                   if p.parent.parent.name not in set(modes) | {"peer"} and p.parent.name in MODES})
-
-
 def build(reports: Path, gan_metrics: Path | None = None) -> str:
     """reports/tables/thesis.md from the runs under `reports` (reports/cnn) and the GAN metrics file."""
     reports = Path(reports)
@@ -198,19 +191,6 @@ def build(reports: Path, gan_metrics: Path | None = None) -> str:
     if any((m or {}).get("official") for m in runs.values()):
         out += ["## Per-class recall, official protocol (change vs none)", "",
                 *per_class_table(runs, "official", "recall", classes), ""]
-    for tag in extra_runs(reports, modes):
-        tagged = {mode: load(reports / tag / mode / "metrics.json") for mode in MODES}
-        tagged = {k: v for k, v in tagged.items() if v}
-        if not tagged:
-            continue
-        t0 = next(iter(tagged.values()))
-        out += [f"## Extra run `{tag}`: {t0['dataset']}, profile {t0.get('profile', '?')}", "",
-                f"Protocol ({protocol_label(tagged)}): {t0.get('official', {}).get('evaluation', 'n/a')}.",
-                "",
-                *main_table(tagged, None, PUBLISHED if t0["dataset"] == "fer2013" else {}), ""]
-        if any(v.get("official") for v in tagged.values()):
-            out += [f"Per-class F1 ({protocol_label(tagged)}):", "",
-                    *per_class_table(tagged, "official", "f1", t0["classes"]), ""]
     out += ["## Notes", "",
             "- The thesis states its figures as training-curve averages (Fig. 6.2 \"average accuracy of "
             "63.39%\"), not as test-set scores, and gives no split seed, network size or epochs; its 63.39% "

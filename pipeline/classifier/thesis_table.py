@@ -2,8 +2,7 @@
 
 Usage: python -m pipeline.classifier.thesis_table --runs reports/cnn --gan-metrics reports/gan/metrics.json
            --out reports/tables/thesis.md
---runs holds <mode>/metrics.json (every mode present), peer/metrics.json and extra runs <tag>/<mode>/
-(e.g. --runs reports/cnn/TAG --out reports/tables/thesis_TAG.md for runs made by hand).
+--runs holds <mode>/metrics.json (every mode present) and peer/metrics.json.
 """
 
 import argparse

@@ -17,9 +17,10 @@ from ..core.dataset import FaceDataset
 from ..core.distribute import make_strategy, shard, synchronized_batch_norm
 from ..core.live import keras_callback, open_live
 from ..core.outputs import atomic_path
+from ..core.precision import choose_precision
 from .config import TrainKeys, run_config
 from .inputs import classical_augmentation, input_size, make_dataset
-from .networks import build_classifier, compile_classifier, set_precision
+from .networks import build_classifier, compile_classifier, set_precision, step_timer
 from .protocols import Fold, protocol_runs
 from .rows import Rows
 
@@ -129,8 +130,14 @@ def train_mode(ds: FaceDataset, mode: str, generated: Rows | None, cfg: TrainKey
     online = mode in cfg.classical_in
     if not any(Path(checkpoints).rglob("state.json")):  # nothing to resume: start the logs anew
         shutil.rmtree(live_dir, ignore_errors=True)
+    size = input_size(cfg.crop, ds.image_size)
+    chosen, precision = choose_precision(cfg.precision, step_timer(len(ds.classes), size, cfg),
+                                         Path(checkpoints) / "precision.json",
+                                         json.dumps(run_config(cfg), sort_keys=True),
+                                         f"train_classifier {mode}")
+    cfg = cfg.model_copy(update={"precision": chosen})
     manifest = {"dataset": ds.source, "mode": mode, "classes": list(ds.classes), "image_size": ds.image_size,
-                "input_size": input_size(cfg.crop, ds.image_size),
+                "input_size": size, "precision": precision,
                 "online_classical_augmentation": bool(online),
                 "train_params": cfg.model_dump(mode="json"), "protocols": {}}
     trained = []  # (sub folder, fold, best model, state, run)

@@ -73,8 +73,9 @@ def choose_layouts(raw: Path, use: str) -> tuple[dict, list[str], list[str]]:
     if entries:
         raise no_layout_error(raw, entries)
     if use == "never":
-        raise PipelineError(f"{raw}: raw data directory is empty and data.demo.use is never "
-                            "(put a dataset there, see docs/data.md, or set data.demo.use: auto)")
+        raise PipelineError(f"{raw}: raw data directory is empty and data.demo.use is never (put "
+                            "FER-2013 / CK+48 there, see data/raw/README.md; the demo: "
+                            "dvc exp run -S profile=demo)")
     return {"demo": {"layout": DEMO_LAYOUT, "paths": [], "found": f"{raw} is empty"}}, [], []
 
 

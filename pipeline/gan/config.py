@@ -35,7 +35,7 @@ class GANKeys(Keys):
     beta1: Beta
     beta2: Beta
     seed: NonNegativeInt
-    precision: Literal["float32", "mixed_bfloat16"]
+    precision: Literal["float32", "mixed_bfloat16", "auto"]  # auto: core.precision times both
     jit_compile: StrictBool
     max_images: NonNegativeInt                # cap on training images (0 = all)
     sample_every: PositiveInt                 # epochs between sample grids

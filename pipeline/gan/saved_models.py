@@ -72,6 +72,7 @@ def run_card(result) -> dict:
         "images_per_second": round(result.images * (result.epochs_done - result.resumed_from)
                                    / max(result.seconds, 1e-9), 1),
         "final_epoch": result.final,
+        "precision": result.precision,
     }
 
 

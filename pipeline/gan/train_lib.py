@@ -24,6 +24,7 @@ from pipeline.core.distribute import make_strategy, shard, synchronized_batch_no
 from pipeline.core.errors import PipelineError
 from pipeline.core.images import to_gan_inputs
 from pipeline.core.live import keras_callback, open_live
+from pipeline.core.precision import choose_precision, seconds_per_step
 
 from .config import gan_config
 from .networks import make_dcgan
@@ -47,6 +48,7 @@ class TrainingResult:
     seconds_total: float        # training time over every process of this run
     images: int                 # training images
     batch_size: int
+    precision: dict             # {requested, chosen[, seconds_per_step per policy]} (precision: auto)
 
 
 class TrainingDiverged(PipelineError):
@@ -153,6 +155,11 @@ def train_dcgan(images: np.ndarray, cfg, checkpoints: Path | str, live_dir: Path
         images = capped_images(images, cfg)
     x = to_gan_inputs(images, cfg.image_size)
     batch = min(cfg.batch_size, len(x))
+    slices = x if labels is None else (x, np.asarray(labels, np.int32))
+    chosen, precision = choose_precision(cfg.precision, step_timer(cfg, slices, batch, build),
+                                         Path(checkpoints) / "precision.json",
+                                         str(sorted((config or gan_config(cfg)).items())), what)
+    cfg = cfg.model_copy(update={"precision": chosen})
     digest = data_digest(images) if labels is None else data_digest(images, np.asarray(labels))
     run = RunCheckpoint(checkpoints, fingerprint(config or gan_config(cfg), digest))
     resuming = run.resuming
@@ -163,7 +170,6 @@ def train_dcgan(images: np.ndarray, cfg, checkpoints: Path | str, live_dir: Path
         gan = build(cfg)
         gan.build_optimizers()
     gan.run_eagerly = run_eagerly
-    slices = x if labels is None else (x, np.asarray(labels, np.int32))
     dataset = shard(tf.data.Dataset.from_tensor_slices(slices)
                     .shuffle(len(x), seed=cfg.seed, reshuffle_each_iteration=True)
                     .batch(batch, drop_remainder=True).prefetch(2))
@@ -185,4 +191,21 @@ def train_dcgan(images: np.ndarray, cfg, checkpoints: Path | str, live_dir: Path
     start = log.start if log.start is not None else state.get("epoch", cfg.epochs)
     return TrainingResult(gan=gan, checkpoint=run, final=log.final or state.get("final", {}),
                           epochs_done=cfg.epochs, resumed_from=start, seconds=seconds,
-                          seconds_total=run.state().get("seconds", 0.0), images=len(x), batch_size=batch)
+                          seconds_total=run.state().get("seconds", 0.0), images=len(x), batch_size=batch,
+                          precision=precision)
+
+
+def step_timer(cfg, slices, batch: int, build=make_dcgan, steps: int = 3):
+    """timer(policy) -> seconds per train step of the GAN `build(cfg)` makes (precision: auto)."""
+
+    def timer(policy: str) -> float:
+        keras.utils.set_random_seed(cfg.seed)
+        gan = build(cfg.model_copy(update={"precision": policy}))
+        gan.build_optimizers()
+        data = tf.data.Dataset.from_tensor_slices(slices).take(batch * steps)
+        data = data.batch(batch, drop_remainder=True)
+        return seconds_per_step(lambda: gan.fit(data.repeat(), epochs=1, steps_per_epoch=steps, verbose=0,
+                                                shuffle=False),
+                                steps=1) / steps
+
+    return timer

@@ -4,12 +4,11 @@ import json
 from types import SimpleNamespace
 
 import pytest
-import yaml
 
 from pipeline.classifier.networks import build_classifier
+from pipeline.core.profiles import compose
 
 CLASSES = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
-REPO_PARAMS = __import__("pathlib").Path(__file__).resolve().parents[2] / "params.yaml"
 
 
 def tiny_model(folder, input_size=48, **info):
@@ -31,6 +30,6 @@ def model_path(tmp_path_factory):
 def carried_model(tmp_path_factory):
     """A model as export_model bundles it: 40x40 windows of 48x48 faces, ten-crop views, and the crop
     section it was trained with inside model.json (no params.yaml needed)."""
-    crop = yaml.safe_load(REPO_PARAMS.read_text())["crop"]
+    crop = compose("demo")["crop"]
     return tiny_model(tmp_path_factory.mktemp("carried"), 40, tta_flip=True, tta_crops=True, crop=crop,
                       detect_side=640, dataset="fer2013")

@@ -25,10 +25,10 @@ ARGS = ["--model", "models/cnn/classical/model.keras", "--runs", "models/cnn/fol
 
 
 @pytest.fixture
-def trained(tmp_path, repo_params):
+def trained(tmp_path, demo_params):
     """What evaluate_classifier leaves: a bf16 model trained one step (optimizer state saved), its test rows,
     metrics.json; plus a cropped CK+ set and params.yaml."""
-    shutil.copy(repo_params, tmp_path / "params.yaml")
+    shutil.copy(demo_params, tmp_path / "params.yaml")
     rng = np.random.default_rng(0)
     set_precision("mixed_bfloat16")
     try:

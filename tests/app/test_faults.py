@@ -14,9 +14,9 @@ from pipeline.app.recognizer import EmotionRecognizer
 
 
 @pytest.fixture
-def photos(tmp_path, repo_params):
+def photos(tmp_path, demo_params):
     """grace.jpg and grace.png (different photos, same stem), a text file and a nested README."""
-    shutil.copy(repo_params, tmp_path / "params.yaml")
+    shutil.copy(demo_params, tmp_path / "params.yaml")
     folder = tmp_path / "photos"
     (folder / "sub").mkdir(parents=True)
     bgr = cv2.cvtColor(skdata.astronaut(), cv2.COLOR_RGB2BGR)

@@ -24,9 +24,9 @@ from .conftest import CLASSES
 
 
 @pytest.fixture
-def params_yaml(tmp_path, repo_params):
+def params_yaml(tmp_path, demo_params):
     """The committed params.yaml in the test's cwd (fer-predict reads its crop section)."""
-    shutil.copy(repo_params, tmp_path / "params.yaml")
+    shutil.copy(demo_params, tmp_path / "params.yaml")
     return tmp_path / "params.yaml"
 
 

@@ -117,10 +117,10 @@ def test_without_a_bundled_model_one_clear_line(tmp_path, monkeypatch):
     assert "no bundled model" in str(exc.value) and "\n" not in str(exc.value)
 
 
-def test_a_model_without_crop_params_reads_params_yaml(model_path, tmp_path, repo_params):
+def test_a_model_without_crop_params_reads_params_yaml(model_path, tmp_path, demo_params):
     with pytest.raises(PipelineError, match="no crop section.*params.yaml.*missing"):
         EmotionRecognizer(model_path)
-    shutil.copy(repo_params, tmp_path / "params.yaml")
+    shutil.copy(demo_params, tmp_path / "params.yaml")
     assert EmotionRecognizer(model_path).crop == load(CropKeys, "crop")
 
 

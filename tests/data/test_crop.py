@@ -13,6 +13,7 @@ from pipeline.core.dataset import FaceDataset
 from pipeline.core.emotions import FER2013_CLASSES
 from pipeline.core.errors import PipelineError
 from pipeline.core.params import validate
+from pipeline.core.profiles import compose
 from pipeline.data import crop
 from pipeline.data.config import CropKeys
 from pipeline.data.faces import FaceCropper
@@ -49,7 +50,7 @@ def dataset(images, labels, source="test", ids=None) -> FaceDataset:
 
 def params(**over) -> dict:
     """The committed crop section plus `over`."""
-    return {**yaml.safe_load((REPO / "params.yaml").read_text())["crop"], **over}
+    return {**compose("demo")["crop"], **over}
 
 
 def cropper(**over) -> FaceCropper:

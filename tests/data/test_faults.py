@@ -20,6 +20,7 @@ from pipeline.core import outputs
 from pipeline.core.cli import run_stage
 from pipeline.core.dataset import FaceDataset
 from pipeline.core.params import use_params_file
+from pipeline.core.profiles import compose
 from pipeline.data import crop, ingest, rebalance
 
 REPO = Path(__file__).resolve().parents[2]
@@ -34,7 +35,7 @@ def face(seed: int, size: int = 48) -> np.ndarray:
 
 def write_params(root: Path, **keys) -> None:
     """The committed params.yaml with a small demo and the dotted `keys` replaced."""
-    committed = yaml.safe_load((REPO / "params.yaml").read_text())
+    committed = compose("demo", ["data.demo.use=auto"])
     committed["data"]["demo"].update(subjects=4, sequences_per_subject=1)
     for key, value in keys.items():
         node = committed
@@ -160,6 +161,7 @@ def test_demo_only_when_asked_or_raw_dir_is_empty(raw, capsys, use, content, out
     code, out, err = cli(ingest.main, ARGS, capsys)
     if outcome.startswith("error"):
         assert code == 1 and one_error_line(err).startswith(outcome)
+        assert one_error_line(err).endswith("the demo: dvc exp run -S profile=demo)")
         return
     assert code == 0, err
     assert [p.stem for p in Path("data/canonical").iterdir()] == [outcome]

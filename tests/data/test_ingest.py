@@ -14,6 +14,7 @@ import yaml
 
 from pipeline.core.dataset import FaceDataset
 from pipeline.core.errors import PipelineError
+from pipeline.core.profiles import compose
 from pipeline.data import ingest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -39,7 +40,7 @@ def merged(base: dict, over: dict) -> dict:
 
 def write_params(root: Path, **data) -> None:
     """The committed `data` section (a small demo) with `data` merged in key by key."""
-    section = yaml.safe_load((REPO / "params.yaml").read_text())["data"]
+    section = compose("demo", ["data.demo.use=auto"])["data"]
     section = merged(section, {"demo": {"subjects": 6, "sequences_per_subject": 2, "seed": 0}, **data})
     (root / "params.yaml").write_text(yaml.safe_dump({"data": section}))
 

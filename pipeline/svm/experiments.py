@@ -93,7 +93,7 @@ def run_experiment(spec, feature_set: str, train: str, test: str, store: Feature
             raise PipelineError(f"svm.experiments {spec.id}: {train} and {test} share fewer than 2 classes")
         rows = np.flatnonzero(mtr)
         folds = protocol_folds(spec.protocol, dtr, ytr, gtr[rows], rows, cfg.folds, seed)
-        Xa = Xtr[rows]
+        Xa = Xtr if len(rows) == len(Xtr) else Xtr[rows]  # FER-2013: no 1 GB copy
         m = run_emotion(Xa, ytr, gtr[rows], Xa if same else Xte[mte], yte, classes, folds, cfg, seed)
         result.update(classes=classes, shared_classes_only=not same, **m)
     else:
@@ -103,7 +103,7 @@ def run_experiment(spec, feature_set: str, train: str, test: str, store: Feature
         if same:  # one set of rows and folds; train and test labels may still differ (rules -> real)
             rtr = rte = np.intersect1d(rtr, rte)
         folds = protocol_folds(spec.protocol, dtr, dtr.labels[rtr], gtr[rtr], rtr, cfg.folds, seed)
-        Xa = Xtr[rtr]
+        Xa = Xtr if len(rtr) == len(Xtr) else Xtr[rtr]
         m = run_au(Xa, Ytr[rtr], gtr[rtr], Xa if same else Xte[rte], Yte[rte], codes, folds, cfg, seed)
         result.update(au_codes=codes, train_labels=ltr, test_labels=lte, **m)
     result["protocol"] = describe(spec.protocol, folds, grouping, cfg.folds, gtr)

@@ -64,7 +64,7 @@ def main(argv=None) -> None:
         "stage": "train_feature_gan", "run": args.run, "dataset": run.dataset, "sources": counts,
         "splits": list(run.splits),
         "protocol": ("unconditional Radford DCGAN (SVM paper, Alharbawee & Pugeault), labels unused; "
-                     "features = d_act4 (after d_conv4)"),
+                     "SVM features = the layers of svm.features.layers (d_conv4 = 8192 at 64x64)"),
         "feature_layer": "d_conv4", "features": int(np.prod(d_conv4.output.shape[1:])),
         "config": gan_config(cfg), "collapse_rule": shared.collapse.model_dump(),
         **run_card(result),

@@ -4,7 +4,8 @@ For every cropped dataset (<cropped>/<source>.npz) it writes <features>/<set>/<s
 `d-<run>.<layer>` (each layer of svm.features.layers of every discriminator trained by
 train_feature_gan@<run>: the folders <gan-models>/<run>/ holding discriminator.keras; a skipped run
 has only its card) and the controls of svm.features.baselines: `random.<layer>` (the untrained twin
-discriminator_init.keras), `pixels`, `hog` and `cnn` (penultimate dense layer of --cnn), plus
+discriminator_init.keras), `pixels`, `hog` and `cnn` (penultimate dense layer of <--cnn>/model.keras,
+skipped when the folder has none), plus
 <features>/index.json. Datasets above `svm.features.max_rows` rows (0 = never) are
 stratified-subsampled first, the same rows for every feature set.
 """
@@ -40,7 +41,7 @@ def main(argv=None):
     parser.add_argument("--gan-models", type=Path, required=True,
                         help="folder of train_feature_gan@<run> model folders (models/feature_gan)")
     parser.add_argument("--cnn", type=Path, required=True,
-                        help="supervised FER CNN (model.keras) for the cnn control")
+                        help="folder of the supervised FER CNN (model.keras) for the cnn control: the bundle")
     parser.add_argument("--features", type=Path, required=True, help="output folder")
     args = parser.parse_args(argv)
     seed = load(SeedKeys, "svm").seed
@@ -52,15 +53,16 @@ def main(argv=None):
     baselines = [b for b in cfg.baselines if b in ("pixels", "hog")]
     for b in baselines:
         index["feature_sets"][b] = {"kind": b}
-    cnn = None
+    cnn, cnn_file = None, args.cnn / "model.keras"
     if "cnn" in cfg.baselines:
-        if args.cnn.is_file():
-            cnn = load_cnn_extractor(args.cnn)
-            index["feature_sets"]["cnn"] = {"kind": "cnn", "model": str(args.cnn),
+        if cnn_file.is_file():
+            cnn = load_cnn_extractor(cnn_file)
+            index["feature_sets"]["cnn"] = {"kind": "cnn", "model": str(cnn_file),
                                             "layer": cnn.layers[-1].name,
                                             "dims": int(cnn.output_shape[-1])}
         else:
-            index["skipped_controls"] = {"cnn": f"{args.cnn} not found (run stage export_model)"}
+            index["skipped_controls"] = {"cnn": f"{cnn_file} not found (a fresh demo checkout has no bundle: "
+                                                "export_model keeps it unless trained on FER-2013)"}
 
     datasets = dataset_names(cfg.datasets, args.cropped)
     for source in datasets:
@@ -80,7 +82,7 @@ def main(argv=None):
                           {"feature_set": b, "source": source})
         if cnn is not None:
             save_features(args.features / "cnn" / f"{source}.npz", cnn_features(cnn, images, cfg.batch_size),
-                          ds, rows, {"feature_set": "cnn", "model": str(args.cnn), "source": source})
+                          ds, rows, {"feature_set": "cnn", "model": str(cnn_file), "source": source})
     write_json(args.features / "index.json", index)
     print(f"wrote {args.features} ({len(datasets)} dataset(s) x {len(index['feature_sets'])} feature set(s))")
 

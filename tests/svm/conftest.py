@@ -56,14 +56,14 @@ def discriminator_folder(gan_models):
 
 @pytest.fixture(scope="session")
 def cnn_model(tmp_path_factory):
-    """A tiny stand-in for the bundled FER CNN: 48x48 faces -> dense(8) -> softmax(3)."""
+    """A bundle folder with a tiny stand-in FER CNN (model.keras: 48x48 faces -> dense(8) -> softmax(3))."""
     import keras
 
     path = tmp_path_factory.mktemp("bundled") / "model.keras"
     keras.Sequential([keras.Input((48, 48, 1)), keras.layers.Flatten(),
                       keras.layers.Dense(8, activation="relu", name="penultimate"),
                       keras.layers.Dense(3, activation="softmax", name="out")]).save(path)
-    return path
+    return path.parent
 
 
 def kfold(y, groups, cfg, seed=0):

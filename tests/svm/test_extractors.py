@@ -44,6 +44,6 @@ def test_discriminator_info_reads_the_training_card(discriminator_folder, tmp_pa
 
 def test_cnn_features_are_the_penultimate_dense_layer(cnn_model):
     images = make_demo_dataset(n_subjects=2, sequences_per_subject=1, seed=3).images
-    ext = extractors.load_cnn_extractor(cnn_model)
+    ext = extractors.load_cnn_extractor(cnn_model / "model.keras")
     assert ext.layers[-1].name == "penultimate"
     assert extractors.cnn_features(ext, images, 4).shape == (6, 8)

@@ -30,7 +30,7 @@ def outputs(out: str = "reports") -> list[str]:
             "--table", f"{out}/tables/svm_paper.md"]
 
 
-def extract(gan_models, cnn="none/model.keras"):
+def extract(gan_models, cnn="none"):
     svm_features.main(["--cropped", "data/cropped", "--gan-models", str(gan_models), "--cnn", str(cnn),
                        "--features", "data/features"])
 

@@ -46,12 +46,12 @@ def test_writes_every_set_on_the_same_subsampled_rows(tmp_path, stage_params, ga
 def test_absent_cnn_skips_that_control_and_a_bad_layer_names_the_key(tmp_path, stage_params, gan_models):
     make_demo_dataset(n_subjects=2, sequences_per_subject=1, seed=2).save("data/cropped/demo.npz")
     stage_params(FEATURES, [])
-    svm_features.main(args(gan_models, tmp_path / "none/model.keras"))
+    svm_features.main(args(gan_models, tmp_path / "none"))
     index = json.loads((tmp_path / "data/features/index.json").read_text())
     assert "cnn" not in index["feature_sets"] and "export_model" in index["skipped_controls"]["cnn"]
     stage_params({**FEATURES, "layers": ["d_conv9"]}, [])
     with pytest.raises(PipelineError, match="svm.features.layers: 'd_conv9'"):
-        svm_features.main(args(gan_models, tmp_path / "none/model.keras"))
+        svm_features.main(args(gan_models, tmp_path / "none"))
 
 
 def test_no_cropped_dataset_is_one_error(stage_params, gan_models, cnn_model):

@@ -60,7 +60,7 @@ def describe(protocol: str, folds: list[Fold], grouping: str, n_folds: int, grou
         f = folds[0]
         sel = (f"C/gamma on {len(f.val)} val rows" if f.val is not None
                else "C/gamma on inner group folds of train")
-        return f"official split: train {len(f.train)} rows, test {len(f.test)} rows ({sel})"
+        return f"own split: train {len(f.train)} rows, test {len(f.test)} rows ({sel})"
     if protocol == "loso":
         return f"leave-one-{grouping}-out ({len(folds)} folds)"
     return f"{n_group_folds(n_folds, groups)}-fold StratifiedGroupKFold by {grouping}"

@@ -139,7 +139,7 @@ def test_controls_protocols_and_d_kind_on_demo(tmp_path, stage_params, gan_model
             "hog", "cnn"]
     assert sorted(got) == sorted((i, s) for i in ("emo-split", "au-loso") for s in sets)
     split = got[("emo-split", "d-standin.d_conv4")]
-    assert split["d_kind"] == "fold-clean" and split["protocol"].startswith("official split")
+    assert split["d_kind"] == "fold-clean" and split["protocol"].startswith("own split")
     assert np.array(split["confusion"]).sum() == (make_demo_dataset(n_subjects=9, sequences_per_subject=3,
                                                                      seed=2).split == "test").sum()
     loso = got[("au-loso", "d-standin.d_conv4")]

@@ -20,12 +20,12 @@ def lookup(params: dict, dotted: str):
 
 def resolved(text: str, params: dict, item: str | None = None) -> str:
     """A dvc.yaml path with ${item} and ${section.key} filled in."""
-    text = text.replace("${item}", str(item))
+    text = text.replace("${item}", str(item)).replace("${key}", str(item))  # dict foreach: item = its key
     return re.sub(r"\$\{([^}]+)\}", lambda m: str(lookup(params, m.group(1))), text).rstrip("/")
 
 
 def instances(params: dict) -> dict:
-    """name -> (stage, item): foreach stages expanded over their items (name@item)."""
+    """name -> (stage, item): foreach stages expanded over their items (name@item; a dict: its keys)."""
     found = {}
     for name, st in DVC["stages"].items():
         if "foreach" in st:

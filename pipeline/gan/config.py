@@ -12,17 +12,16 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, NonNegativeInt, PositiveInt, StrictBool, confloat, field_validator
 
-from pipeline.core.params import Keys, fail, load
+from pipeline.core.params import Keys, Params, fail, load
 
 Rate = confloat(gt=0, lt=1)
 Augmentation = Literal["translation", "cutout", "brightness", "contrast"]
 Beta = confloat(ge=0, lt=1)
 
 
-class GANKeys(Keys):
-    """Everything that defines one DCGAN training run (fingerprinted: a change never resumes old weights)."""
+class GANCoreKeys(Keys):
+    """A DCGAN run less its budget (epochs, image cap): what the feature GAN's runs share."""
 
-    epochs: PositiveInt
     batch_size: PositiveInt
     latent_dim: PositiveInt
     image_size: PositiveInt                   # a multiple of 8 (pixelnorm) or 16 (radford)
@@ -37,7 +36,6 @@ class GANKeys(Keys):
     seed: NonNegativeInt
     precision: Literal["float32", "mixed_bfloat16", "auto"]  # auto: core.precision times both
     jit_compile: StrictBool
-    max_images: NonNegativeInt                # cap on training images (0 = all)
     sample_every: PositiveInt                 # epochs between sample grids
     divergence_patience: PositiveInt          # epochs of a collapsed D before stopping
     # Data-efficient training (each off = the DCGAN paper's reference; pipeline.gan.diffaugment, losses)
@@ -55,6 +53,13 @@ class GANKeys(Keys):
         return value
 
 
+class GANKeys(GANCoreKeys):
+    """Everything that defines one DCGAN training run (fingerprinted: a change never resumes old weights)."""
+
+    epochs: PositiveInt
+    max_images: NonNegativeInt                # cap on training images (0 = all)
+
+
 class CGANKeys(GANKeys):
     """train_cgan: one class-conditional GAN over `classes` (the `gan` section plus its own keys)."""
 
@@ -62,11 +67,33 @@ class CGANKeys(GANKeys):
     cgan_embed_dim: PositiveInt               # class embedding concatenated to z (G); projection in D
 
 
-class FeatureGANKeys(GANKeys):
-    """The feature GAN's run plus the rows it trains on (labels unused)."""
+class CollapseParams(Params):
+    """feature_gan.collapse: D has won outright (a degenerate feature extractor) -> the run fails.
 
-    dataset: Literal["fer2013", "ckplus", "both", "primary"]
+    Collapse = an epoch with d_loss < d_loss_below and mean D(real) - mean D(fake) > score_gap_above
+    (both as probabilities: D(real) ~ 1, D(fake) ~ 0, i.e. real-vs-fake accuracy ~ 1); `patience`
+    such epochs in a row stop training with a one-line error naming the run and the epoch.
+    """
+
+    d_loss_below: confloat(gt=0)
+    score_gap_above: confloat(gt=0, lt=1)
+    patience: PositiveInt
+
+
+class FeatureGANKeys(GANCoreKeys):
+    """train_feature_gan@<run>: the settings every run shares (each run's data and budget are its
+    entry of feature_gan.runs, passed on the stage's command line) and the collapse guard."""
+
+    collapse: CollapseParams
+
+
+class FeatureRunParams(Params):
+    """feature_gan.runs.<name>: which rows of which cropped source one run trains on, and how long."""
+
+    dataset: str                              # data/cropped/<dataset>.npz (absent -> skipped card)
     splits: Annotated[tuple[Literal["train", "val", "test"], ...], Field(min_length=1)]
+    epochs: PositiveInt
+    max_images: NonNegativeInt                # cap on training images (0 = all)
 
 
 class PrimaryKeys(Keys):
@@ -160,3 +187,9 @@ def uses_logits(cfg) -> bool:
     probabilities, so its numbers stay those of earlier runs; hinge and R1 need the logit.
     """
     return cfg.loss != "bce" or cfg.d_reg == "r1"
+
+
+def feature_run_config(shared: FeatureGANKeys, run: FeatureRunParams) -> GANKeys:
+    """One train_feature_gan run as a GANKeys run: the shared settings plus the run's budget."""
+    core = shared.model_dump(include=set(GANCoreKeys.model_fields))
+    return GANKeys.model_validate({**core, "epochs": run.epochs, "max_images": run.max_images})

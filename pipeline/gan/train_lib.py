@@ -69,12 +69,18 @@ def _losses(logs) -> tuple[float, float]:
 
 
 class DivergenceGuard(keras.callbacks.Callback):
-    """Stops on a non-finite loss, or when D has won outright for `patience` epochs."""
+    """Stops on a non-finite loss, or when D has won outright for `patience` epochs.
 
-    def __init__(self, patience: int):
+    `collapse` (feature_gan.collapse: d_loss_below, score_gap_above, patience) adds a stricter
+    test: d_loss under d_loss_below while mean D(real) - mean D(fake) is above score_gap_above.
+    """
+
+    def __init__(self, patience: int, collapse=None):
         super().__init__()
         self.patience = patience
+        self.collapse = collapse
         self.collapsed = 0
+        self.won = 0
         self.epoch = 0
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -94,6 +100,15 @@ class DivergenceGuard(keras.callbacks.Callback):
         if self.collapsed >= self.patience:
             raise _Diverged(epoch, f"discriminator collapse: d_loss<0.001 and g_loss>10 for "
                                    f"{self.collapsed} epochs")
+        if self.collapse is not None:
+            rule = self.collapse
+            gap = float((logs or {}).get("d_real", 0.0)) - float((logs or {}).get("d_fake", 1.0))
+            self.won = self.won + 1 if d < rule.d_loss_below and gap > rule.score_gap_above else 0
+            if self.won >= rule.patience:
+                raise _Diverged(epoch, f"discriminator collapse: d_loss={d:.4g} < {rule.d_loss_below} and "
+                                       f"D(real)-D(fake)={gap:.3f} > {rule.score_gap_above} for {self.won} "
+                                       "epochs in a row (feature_gan.collapse); try DiffAugment, d_reg or "
+                                       "a lower lr_d")
 
 
 class EpochLog(keras.callbacks.Callback):
@@ -138,7 +153,8 @@ def capped_images(images: np.ndarray, cfg) -> np.ndarray:
 
 def train_dcgan(images: np.ndarray, cfg, checkpoints: Path | str, live_dir: Path | str, what: str,
                 verbose: int | str = "auto", run_eagerly: bool = False, callbacks=(), labels=None,
-                build=make_dcgan, config: dict | None = None, strategy: str = "none") -> TrainingResult:
+                build=make_dcgan, config: dict | None = None, strategy: str = "none",
+                collapse=None) -> TrainingResult:
     """Train (or resume) a DCGAN on uint8 images; `callbacks` run after the pipeline's own.
 
     `run_eagerly` skips graph tracing (quicker for a step or two on tiny models, as in tests).
@@ -146,6 +162,7 @@ def train_dcgan(images: np.ndarray, cfg, checkpoints: Path | str, live_dir: Path
     made by `build(cfg)`, the caller having capped the images; `config` is what the checkpoint
     fingerprints (default: the GAN run's config).
     `strategy`: distribute.strategy (core.distribute; cfg.batch_size is the global batch).
+    `collapse`: a stricter collapse rule for DivergenceGuard (feature_gan.collapse), or None.
     Raises TrainingDiverged (a PipelineError) on NaN/divergence, keeping the last good backup.
     """
     dist = make_strategy(strategy)  # first: multi_worker sets up collectives before any other TF op
@@ -179,7 +196,7 @@ def train_dcgan(images: np.ndarray, cfg, checkpoints: Path | str, live_dir: Path
     try:
         with synchronized_batch_norm(gan, dist):
             gan.fit(dataset, epochs=cfg.epochs, verbose=verbose, shuffle=False,
-                    callbacks=[DivergenceGuard(cfg.divergence_patience), log, run.callback(),
+                    callbacks=[DivergenceGuard(cfg.divergence_patience, collapse), log, run.callback(),
                                keras_callback(live), *callbacks])
     except _Diverged as exc:
         live.end()

@@ -1,7 +1,10 @@
 """Emotion SVMs: StandardScaler + RBF SVC, C and gamma by a randomized search on inner group folds.
 
 Training sets above `svm.large.max_train` rows use `svm.large.method`: nystroem (Nystroem RBF map
-+ LinearSVC), pca (PCA, then the RBF SVC) or subsample (stratified subsample of the training fold).
++ LinearSVC), pca (PCA, then the RBF SVC), subsample (stratified subsample of the training fold) or
+linear (a linear SVM by SGD on every row: FER-2013's 28k Training faces, C ~ 1 / (alpha n)).
+Folds come from protocols.py; a fold with validation rows (FER-2013's PublicTest) picks C/gamma on
+them and refits on its training rows, else the search runs on inner group folds.
 """
 
 import warnings
@@ -20,6 +23,7 @@ def emotion_search(n_rows: int, n_features: int, cfg: SvmKeys, seed: int):
     from scipy.stats import loguniform
     from sklearn.decomposition import PCA
     from sklearn.kernel_approximation import Nystroem
+    from sklearn.linear_model import SGDClassifier
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
     from sklearn.svm import SVC, LinearSVC
@@ -28,6 +32,12 @@ def emotion_search(n_rows: int, n_features: int, cfg: SvmKeys, seed: int):
     method = large.method if n_rows > large.max_train else "rbf"
     cw = cfg.class_weight
     dims = n_features
+    c_lo, c_hi = cfg.C_range
+    if method == "linear":  # hinge loss + L2 = linear SVM; alpha = 1 / (C n)
+        pipe = Pipeline([("scale", StandardScaler()),
+                         ("svm", SGDClassifier(loss="hinge", alpha=1.0 / n_rows, class_weight=cw,
+                                               max_iter=large.max_iter, tol=1e-4, random_state=seed))])
+        return pipe, {"svm__alpha": loguniform(1.0 / (c_hi * n_rows), 1.0 / (c_lo * n_rows))}, method
     if method == "nystroem":
         k = min(large.components, n_rows)
         pipe = Pipeline([("scale", StandardScaler()),
@@ -43,14 +53,31 @@ def emotion_search(n_rows: int, n_features: int, cfg: SvmKeys, seed: int):
         pipe = Pipeline(steps)
     names = ("rbf__gamma", "svm__C")
     pipe.set_params(**{names[0]: 1.0 / dims})
-    c_lo, c_hi = cfg.C_range
     g_lo, g_hi = cfg.gamma_scale_range
     space = {names[0]: loguniform(g_lo / dims, g_hi / dims), names[1]: loguniform(c_lo, c_hi)}
     return pipe, space, method
 
 
-def fit_emotion_svm(X, y, groups, cfg: SvmKeys, seed: int):
-    """Fitted emotion SVM (best of a randomized C/gamma search on group folds of X) and its info."""
+def search_on_validation(pipe, space, X, y, Xv, yv, cfg: SvmKeys, seed: int):
+    """Best draw of `space` scored on held-out validation rows (balanced accuracy), refit on X only."""
+    from sklearn.base import clone
+    from sklearn.metrics import balanced_accuracy_score
+    from sklearn.model_selection import ParameterSampler
+
+    best, best_score = None, -1.0
+    for draw in ParameterSampler(space, n_iter=cfg.search_iter, random_state=seed):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = clone(pipe).set_params(**draw).fit(X, y)
+        score = balanced_accuracy_score(yv, model.predict(Xv))
+        if score > best_score:
+            best, best_score, best_model = draw, score, model
+    return best_model, best, best_score
+
+
+def fit_emotion_svm(X, y, groups, cfg: SvmKeys, seed: int, val=None):
+    """Fitted emotion SVM (best of a randomized C/gamma search on group folds of X, or on the
+    validation rows `val` = (Xv, yv) when given) and its info."""
     from sklearn.model_selection import RandomizedSearchCV
 
     method_note = None
@@ -63,6 +90,10 @@ def fit_emotion_svm(X, y, groups, cfg: SvmKeys, seed: int):
     if cfg.search_iter <= 0 or len(np.unique(y)) < 2:
         pipe.fit(X, y)
         return pipe, {**info, "params": "defaults"}
+    if val is not None:
+        model, best, score = search_on_validation(pipe, space, X, y, val[0], val[1], cfg, seed)
+        return model, {**info, "params": {k.split("__")[1]: float(v) for k, v in best.items()},
+                       "validation_score": float(score), "selected_on": "validation rows"}
     inner = group_folds(y, groups, cfg.inner_folds, seed)
     search = RandomizedSearchCV(pipe, space, n_iter=cfg.search_iter, cv=inner, scoring="balanced_accuracy",
                                 n_jobs=cfg.n_jobs, random_state=seed, error_score=0.0)
@@ -83,20 +114,25 @@ def class_scores(model, X, n_classes: int) -> np.ndarray:
     return out
 
 
-def run_emotion(Xtr, ytr, gtr, Xte, yte, classes, same: bool, cfg: SvmKeys, seed: int) -> dict:
-    """Pooled out-of-fold metrics (same = k-fold CV on the train set, else train on all, test on all)."""
+def run_emotion(Xtr, ytr, gtr, Xte, yte, classes, folds, cfg: SvmKeys, seed: int) -> dict:
+    """Pooled metrics over the test rows of every fold (protocols.Fold: train / test / val rows;
+    test None = every row of Xte, the cross-dataset case)."""
     from sklearn.metrics import confusion_matrix
 
     scores = np.zeros((len(yte), len(classes)))
-    folds = group_folds(ytr, gtr, cfg.folds, seed) if same else [(np.arange(len(ytr)), None)]
+    tested = np.zeros(len(yte), bool)
     fold_info, fold_acc = [], []
-    for train_idx, test_idx in folds:
-        model, info = fit_emotion_svm(Xtr[train_idx], ytr[train_idx], gtr[train_idx], cfg, seed)
+    for fold in folds:
+        train_idx, test_idx, val_idx = fold.train, fold.test, fold.val
+        val = (Xtr[val_idx], ytr[val_idx]) if val_idx is not None else None
+        model, info = fit_emotion_svm(Xtr[train_idx], ytr[train_idx], gtr[train_idx], cfg, seed, val)
         test_idx = np.arange(len(yte)) if test_idx is None else test_idx
         s = class_scores(model, Xte[test_idx], len(classes))
         scores[test_idx] = s
+        tested[test_idx] = True
         fold_acc.append(float(np.mean(s.argmax(1) == yte[test_idx])))
         fold_info.append(info)
+    scores, yte = scores[tested], yte[tested]
     m = classification_metrics(yte, scores, classes)
     aucs = [v for v in m["roc_auc"].values() if v is not None]
     m["average_auc"] = float(np.mean(aucs)) if aucs else None

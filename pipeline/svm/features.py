@@ -58,11 +58,13 @@ def load_index(features_dir: Path | str) -> dict:
 
 
 class FeatureStore:
-    """Loads (and keeps) feature matrices and the cropped datasets they index."""
+    """Loads feature matrices (those of one feature set at a time: FER-2013 at full size is ~1 GB a
+    set) and keeps the cropped datasets they index."""
 
     def __init__(self, features_dir: Path | str, cropped_dir: Path | str):
         self.features_dir, self.cropped_dir = Path(features_dir), Path(cropped_dir)
         self._datasets, self._features = {}, {}
+        self._current = None
 
     def feature_file(self, feature_set: str, source: str) -> Path:
         return self.features_dir / feature_set / f"{source}.npz"
@@ -81,6 +83,8 @@ class FeatureStore:
     def get(self, feature_set: str, source: str) -> tuple[np.ndarray, FaceDataset, dict]:
         """(features, the cropped rows they belong to, meta) of one feature set and source."""
         key = (feature_set, source)
+        if feature_set != self._current:  # memory: drop the matrices of the previous feature set
+            self._features, self._current = {}, feature_set
         if key not in self._features:
             X, rows, ids, meta = load_features(self.feature_file(feature_set, source))
             ds = self.dataset(source)

@@ -29,14 +29,16 @@ def roc_figure(y, scores, names, title: str, one_hot: bool):
 
 
 def write_plots(results: list[dict], plot_dir: Path | str) -> None:
-    """roc_<id>.png per run on discriminator features, confusion_<id>.png per emotion run; old pngs go."""
+    """roc_<id>.png per experiment on its D's first layer, confusion_<id>.png per emotion run; old pngs go."""
     plot_dir = Path(plot_dir)
     plot_dir.mkdir(parents=True, exist_ok=True)
     for old in plot_dir.glob("*.png"):
         old.unlink()
+    plotted = set()
     for r in results:
-        if not r["feature_set"].startswith("d-"):
+        if r["role"] != "d" or r["id"] in plotted:
             continue
+        plotted.add(r["id"])
         names = r["classes"] if r["task"] == "emotion" else [f"AU{c}" for c in r["au_codes"]]
         title = f"{r['id']}: {r['feature_set']}, train {r['train']}, test {r['test']} ({r['protocol']})"
         save_figure(roc_figure(r["_y"], r["_scores"], names, title, r["task"] == "au"),

@@ -1,9 +1,11 @@
 """Stage `svm`: the SVM paper's emotion and Action-Unit experiments on the svm_features matrices.
 
-Each `svm.experiments` entry (task, D trained on X, SVM trained on Y, tested on Z) runs on the
-discriminator's features and on every baseline; entries whose data are absent are listed as
-skipped. Emotion: StandardScaler + RBF SVC, nested randomized C/gamma search (svm.large for big
-training sets). AU: StandardScaler + linear SVM per AU, real FACS codes or the Table VI rules.
+Each `svm.experiments` entry (task, D = a train_feature_gan run, SVM trained on Y, tested on Z, its
+protocol) runs on every layer of svm.features.layers of D and on every control (the untrained D,
+pixels, HOG, the FER CNN); entries whose data are absent are listed as skipped. Emotion:
+StandardScaler + RBF SVC, randomized C/gamma search (svm.large for big training sets: FER-2013's
+official split by a linear SGD SVM, C on PublicTest). AU: StandardScaler + linear SVM per AU, real
+FACS codes or the Table VI rules; ROC AUC, F1 and skew-normalised F1.
 Finished runs are kept under --checkpoints until the whole matrix is done (a killed run resumes).
 """
 
@@ -40,7 +42,8 @@ def main(argv=None):
                         help="with --checkpoints: report the finished runs of a stopped run, skip the rest")
     args = parser.parse_args(argv)
     cfg = load(SvmKeys, "svm")
-    baselines = list(load(BaselineKeys, "svm.features").baselines)
+    view = load(BaselineKeys, "svm.features")
+    baselines, layers = list(view.baselines), list(view.layers)
     index = load_index(args.features)
     from threadpoolctl import threadpool_limits
 
@@ -49,7 +52,8 @@ def main(argv=None):
     threadpool_limits(cfg.blas_threads)
     store = FeatureStore(args.features, args.cropped)
     cache = ResultCache(args.checkpoints) if args.checkpoints else None
-    results, skipped = run_matrix(cfg, baselines, index, store, cache, args.only, args.cached_only)
+    results, skipped = run_matrix(cfg, baselines, layers, index, store, cache, args.only,
+                                   args.cached_only)
     agreement = facs_agreement(results, store)
 
     write_plots(results, args.plots)

@@ -23,84 +23,115 @@ def fmt(v, digits=3) -> str:
 
 
 def _d_first(r: dict):
-    return (0 if r["feature_set"].startswith("d-") else 1, r["feature_set"])
+    return (0 if r["role"] == "d" else 1, r["feature_set"])
 
 
-def _sets(by_id: dict, ids: list[str]) -> list[str]:
-    sets = {r["feature_set"] for i in ids for r in by_id[i]}
-    return sorted(sets, key=lambda f: (not f.startswith("d-"), f))
+def column(r: dict) -> str:
+    """Table column of a run: `D <layer>` for the experiment's discriminator, else the control's name."""
+    return f"D {r['layer']}" if r["role"] == "d" else r["feature_set"]
+
+
+def _columns(by_id: dict, ids: list[str]) -> list[str]:
+    order = {}
+    for i in ids:
+        for r in sorted(by_id[i], key=_d_first):
+            order.setdefault(column(r), None)
+    return list(order)
+
+
+def _d_of(by_id: dict, i: str) -> dict:
+    return sorted(by_id[i], key=_d_first)[0]
+
+
+def subsample_text(index: dict) -> str:
+    sizes = ", ".join(f"{k} {v['rows']}/{v['of']}" for k, v in index.get("datasets", {}).items())
+    if not index.get("max_rows"):
+        return f"every row of every dataset ({sizes})."
+    return (f"datasets above {index['max_rows']} rows were stratified-subsampled (seed {index.get('seed')}): "
+            f"{sizes}.")
 
 
 def protocol_lines(by_id: dict, ids: list[str], index: dict, cfg: SvmKeys) -> list[str]:
     lines = ["## Protocols", "",
-             "| id | task | features (D trained on) | SVM trained on | tested on | protocol "
+             "D kind: transductive = D was trained (without labels) on faces the SVM is tested on, as in "
+             "the paper; fold-clean = D never saw the test subjects/rows; cross-dataset = D trained on "
+             "another dataset. Controls beside every D: `random.<layer>` (the same network, same seed, "
+             "untrained), pixels, HOG and `cnn` (penultimate layer of the supervised FER CNN, an upper "
+             "reference: it was trained on FER-2013 labels).", "",
+             "| id | task | D run (trained on; kind) | SVM trained on | tested on | protocol "
              "| labels / classes | method | analogue |",
              "|---|---|---|---|---|---|---|---|---|"]
     for i in ids:
-        r = sorted(by_id[i], key=_d_first)[0]
-        d = r["d_info"]
+        r = _d_of(by_id, i)
         labels = (f"{len(r['classes'])} classes" + (" (shared only)" if r.get("shared_classes_only") else "")
                   if r["task"] == "emotion" else f"AU {r['train_labels']} -> {r['test_labels']}")
         methods = (sorted({f["method"] for f in r.get("folds", [])}) if r["task"] == "emotion"
                    else ["linear SVC"])
-        lines.append(f"| {i} | {r['task']} | {r['feature_set']} ({d}) | {r['train']} ({r['train_rows']}) | "
-                     f"{r['test']} ({r['test_rows']}) | {r['protocol']} | {labels} | {', '.join(methods)} | "
-                     f"{r.get('paper') or '–'} |")
-    search = (f"RandomizedSearchCV, {cfg.search_iter} draws of C ~ logU{cfg.C_range}, "
-              f"gamma ~ logU{cfg.gamma_scale_range} / n_features, scored by balanced accuracy on "
-              f"{cfg.inner_folds} inner group folds of each training fold (nested CV)")
+        lines.append(f"| {i} | {r['task']} | {r['d_run']} ({r['d_info']}; **{r['d_kind']}**) | "
+                     f"{r['train']} ({r['train_rows']}) | {r['test']} ({r['test_rows']}) | {r['protocol']} | "
+                     f"{labels} | {', '.join(methods)} | {r.get('paper') or '–'} |")
+    search = (f"{cfg.search_iter} random draws of C ~ logU{cfg.C_range}, gamma ~ logU{cfg.gamma_scale_range} "
+              f"/ n_features, scored by balanced accuracy on {cfg.inner_folds} inner group folds of each "
+              "training fold (nested CV), or on the val rows of a split protocol (FER-2013: PublicTest; "
+              "then refit on the training rows, PrivateTest never seen)")
     large = cfg.large
     lines += ["", f"Emotion SVM: StandardScaler + RBF SVC (class_weight={cfg.class_weight}); {search}. "
               f"Training sets above {large.max_train} rows use `{large.method}` "
-              f"(subsample = stratified subsample to that many rows; pca = PCA to {large.components} dims "
-              f"before the RBF SVC; nystroem = Nystroem RBF map with {large.components} components "
-              "+ LinearSVC). "
-              f"AU SVM: StandardScaler + linear-kernel SVC per AU (LibSVM, as the paper), C={cfg.au.C}, "
-              f"class_weight={cfg.au.class_weight}; AU folds are stratified on the emotion label and "
-              f"grouped like the emotion folds. Scores are pooled out-of-fold decision values.",
-              f"Features: layer `{index.get('layer')}` of each discriminator; datasets above "
-              f"{index.get('max_rows')} rows were stratified-subsampled (seed {index.get('seed')}): "
-              + ", ".join(f"{k} {v['rows']}/{v['of']}" for k, v in index.get("datasets", {}).items())
-              + ".", ""]
+              f"(linear = hinge-loss SGD linear SVM, alpha = 1/(C n), {large.max_iter} epochs; nystroem = "
+              f"Nystroem RBF map, {large.components} components + LinearSVC; pca = PCA to {large.components} "
+              "dims; subsample = stratified subsample). "
+              "AU SVM: StandardScaler + linear-kernel SVC per AU (LibSVM, as the paper; SGD linear SVM above "
+              f"{large.max_train} training rows), C={cfg.au.C}, class_weight={cfg.au.class_weight}; AU folds "
+              "are stratified on the emotion label and grouped like the emotion folds. Scores are pooled "
+              "decision values of the test rows.",
+              f"Features: layers {', '.join(index.get('layers') or [])} of each discriminator "
+              "(`_gap` = global average pool); " + subsample_text(index), ""]
+    return lines
+
+
+def _by_column(by_id: dict, ids: list[str], cols: list[str], cell, title: str) -> list[str]:
+    lines = [f"| id | D kind | {' | '.join(cols)} | {title} |", "|---|---|" + "---|" * (len(cols) + 1)]
+    for i in ids:
+        got = {column(r): r for r in by_id[i]}
+        d = _d_of(by_id, i)
+        lines.append(f"| {i} | {d['d_kind']} | " + " | ".join(cell(got[c]) if c in got else "–" for c in cols)
+                     + f" | {cell.extra(d) if hasattr(cell, 'extra') else ''} |")
     return lines
 
 
 def emotion_lines(by_id: dict, emo: list[str]) -> list[str]:
-    def d_of(i):
-        return sorted(by_id[i], key=_d_first)[0]
-
-    lines = ["## Table II: emotion ROC AUC (one-vs-rest), discriminator features", "",
+    lines = ["## Table II: emotion ROC AUC (one-vs-rest), discriminator features (first layer)", "",
              "| emotion | " + " | ".join(emo) + " | "
              + " | ".join(f"paper {e}" for e in PAPER_TABLE_II) + " |",
              "|---|" + "---|" * (len(emo) + len(PAPER_TABLE_II))]
     for c in EMOTION_ROWS:
-        ours = [fmt(d_of(i)["average_auc"] if c == "average" else d_of(i)["roc_auc"].get(c)) for i in emo]
+        ours = [fmt(_d_of(by_id, i)["average_auc"] if c == "average" else _d_of(by_id, i)["roc_auc"].get(c))
+                for i in emo]
         lines.append(f"| {c} | " + " | ".join(ours) + " | "
                      + " | ".join(fmt(PAPER_TABLE_II[e][c]) for e in PAPER_TABLE_II) + " |")
-    sets = _sets(by_id, emo)
+    cols = _columns(by_id, emo)
+
+    def auc(r):
+        return fmt(r["average_auc"])
+
+    auc.extra = lambda d: (f"{d['paper']}: {fmt(PAPER_TABLE_II.get(d['paper'], {}).get('average'))}"
+                           if d.get("paper") else "–")
+
+    def acc(r):
+        return f"{r['accuracy']:.3f} ± {r['fold_accuracy']['std']:.3f}"
+
+    acc.extra = lambda d: f"{d['paper']}: {fmt(PAPER_TABLE_III.get(d['paper']))}" if d.get("paper") else "–"
     lines += ["", "Published protocols: " + "; ".join(f"{e}: {p}" for e, p in PAPER_EMOTION_PROTOCOL.items())
               + ".", "",
-              "### Table II-b: average emotion AUC by feature set (what the discriminator adds over "
-              "baselines)", "",
-              "| id | " + " | ".join(sets) + " | paper analogue |", "|---|" + "---|" * (len(sets) + 1)]
+              "### Table II-b: average emotion AUC, D layers beside the controls", ""]
+    lines += _by_column(by_id, emo, cols, auc, "paper analogue") + [
+        "", "## Table III: emotion accuracy (pooled over test rows; ± = std over folds), D layers beside "
+        "the controls", ""]
+    lines += _by_column(by_id, emo, cols, acc, "paper analogue") + [
+        "", "Published accuracies (SVM paper Table III, 'ours' rows): RaFD 98.57 % (Exp1), "
+        "97.64 % (Exp5, text), RAF-DB 61.87 %, KDEF 60.44 %, SFEW 44.52 %.", ""]
     for i in emo:
-        got = {r["feature_set"]: r for r in by_id[i]}
-        p = by_id[i][0].get("paper")
-        lines.append(f"| {i} | " + " | ".join(fmt(got[s]["average_auc"]) if s in got else "–" for s in sets)
-                     + (f" | {p}: {fmt(PAPER_TABLE_II.get(p, {}).get('average'))} |" if p else " | – |"))
-    lines += ["", "## Table III: emotion accuracy (pooled out-of-fold; ± = std over folds)", "",
-              "| id | " + " | ".join(sets) + " | paper analogue |", "|---|" + "---|" * (len(sets) + 1)]
-    for i in emo:
-        got = {r["feature_set"]: r for r in by_id[i]}
-        p = by_id[i][0].get("paper")
-        cells = [f"{got[s]['accuracy']:.3f} ± {got[s]['fold_accuracy']['std']:.3f}" if s in got else "–"
-                 for s in sets]
-        lines.append(f"| {i} | " + " | ".join(cells)
-                     + (f" | {p}: {fmt(PAPER_TABLE_III.get(p))} |" if p else " | – |"))
-    lines += ["", "Published accuracies (SVM paper Table III, 'ours' rows): RaFD 98.57 % (Exp1), "
-              "97.64 % (Exp5, text), RAF-DB 61.87 %, KDEF 60.44 %, SFEW 44.52 %.", ""]
-    for i in emo:
-        r = d_of(i)
+        r = _d_of(by_id, i)
         lines += [f"Confusion matrix {i} ({r['feature_set']}; rows = actual, columns = predicted; "
                   f"{', '.join(r['classes'])}): "
                   + "; ".join(" ".join(str(v) for v in row) for row in r["confusion"]), ""]
@@ -108,43 +139,69 @@ def emotion_lines(by_id: dict, emo: list[str]) -> list[str]:
 
 
 def au_lines(by_id: dict, au: list[str]) -> list[str]:
-    def d_of(i):
-        return sorted(by_id[i], key=_d_first)[0]
-
-    codes = d_of(au[0])["au_codes"]
-    lines = ["## Table IV: AU ROC AUC, discriminator features, beside the published column of the "
-             "analogue", "",
+    codes = _d_of(by_id, au[0])["au_codes"]
+    lines = ["## Table IV: AU ROC AUC, discriminator features (first layer), beside the published column "
+             "of the analogue", "",
              "| AU | " + " | ".join(f"{i} | paper {by_id[i][0].get('paper') or '–'}" for i in au) + " |",
              "|---|" + "---|---|" * len(au)]
     for key in [f"AU{c}" for c in codes] + ["average"]:
         cells = []
         for i in au:
-            r, p = d_of(i), by_id[i][0].get("paper")
+            r, p = _d_of(by_id, i), by_id[i][0].get("paper")
             ours = r["average_auc"] if key == "average" else r["per_au"][key]["roc_auc"]
             pub = PAPER_TABLE_IV.get(p, {}).get("average" if key == "average" else int(key[2:]))
             cells.append(f"{fmt(ours)} | {fmt(pub)}")
         lines.append(f"| {key} | " + " | ".join(cells) + " |")
     lines += ["", "Published protocols (Table V): "
               + "; ".join(f"{e}: {p}" for e, p in PAPER_AU_PROTOCOL.items()) + ".", "",
-              "### Table IV-b: PR-AUC and F1 per AU (discriminator features; AUC hides label skew)", "",
-              "| AU | " + " | ".join(f"{i} PR-AUC | {i} F1 | {i} base rate" for i in au) + " |",
-              "|---|" + "---|---|---|" * len(au)]
+              "### Table IV-b: per-AU F1, skew-normalised F1 and PR-AUC (discriminator features; AUC hides "
+              "label skew)", "",
+              "F1-norm (Jeni, Cohn & De la Torre 2013) = 2TP / (2TP + FN + FP/s), s = negatives/positives of "
+              "the test rows: F1 as if the AU were present in half of them.", "",
+              "| AU | " + " | ".join(f"{i} F1 | {i} F1-norm | {i} PR-AUC | {i} base rate" for i in au) + " |",
+              "|---|" + "---|---|---|---|" * len(au)]
     for c in codes:
         cells = []
         for i in au:
-            a = d_of(i)["per_au"][f"AU{c}"]
-            cells.append(f"{fmt(a['pr_auc'])} | {fmt(a['f1'])} | {fmt(a['base_rate'], 2)}")
+            a = _d_of(by_id, i)["per_au"][f"AU{c}"]
+            cells.append(f"{fmt(a['f1'])} | {fmt(a.get('f1_norm'))} | {fmt(a['pr_auc'])} | "
+                         f"{fmt(a['base_rate'], 2)}")
         lines.append(f"| AU{c} | " + " | ".join(cells) + " |")
-    sets = _sets(by_id, au)
-    lines += ["", "### Table IV-c: mean AU ROC AUC / PR-AUC / F1 by feature set", "",
-              "| id | " + " | ".join(sets) + " |", "|---|" + "---|" * len(sets)]
-    for i in au:
-        got = {r["feature_set"]: r for r in by_id[i]}
-        lines.append(f"| {i} | " + " | ".join(
-            f"{fmt(got[s]['average_auc'])} / {fmt(got[s]['average_pr_auc'])} / {fmt(got[s]['average_f1'])}"
-            if s in got else "–" for s in sets) + " |")
-    lines.append("")
+
+    def means(r):
+        return f"{fmt(r['average_auc'])} / {fmt(r['average_f1'])} / {fmt(r.get('average_f1_norm'))}"
+
+    lines += ["", "### Table IV-c: mean AU ROC AUC / F1 / F1-norm, D layers beside the controls", ""]
+    lines += _by_column(by_id, au, _columns(by_id, au), means, "analogue") + [""]
     return lines
+
+
+def verdict_lines(by_id: dict, ids: list[str]) -> list[str]:
+    """One generated paragraph: do the D features beat HOG (and the untrained D) here, by how much."""
+    rows, beats_random = [], []
+    for i in ids:
+        d = [r for r in by_id[i] if r["role"] == "d" and r["average_auc"] is not None]
+        hog = [r for r in by_id[i] if r["feature_set"] == "hog" and r["average_auc"] is not None]
+        if not d or not hog:
+            continue
+        best = max(d, key=lambda r: r["average_auc"])
+        rows.append((i, best, hog[0]["average_auc"], best["average_auc"] - hog[0]["average_auc"]))
+        rand = {r["layer"]: r["average_auc"] for r in by_id[i] if r["feature_set"].startswith("random.")}
+        beats_random += [r["average_auc"] > rand[r["layer"]] for r in d if rand.get(r["layer"]) is not None]
+    if not rows:
+        return []
+    diffs = [x[3] for x in rows]
+    wins = sum(x > 0 for x in diffs)
+    text = (f"Across the {len(rows)} experiment(s) with both, the best discriminator layer "
+            f"{'beats' if wins > len(rows) / 2 else 'does not beat'} HOG: higher mean ROC AUC in {wins} of "
+            f"{len(rows)}, by {sum(diffs) / len(diffs):+.3f} on average (from {min(diffs):+.3f} to "
+            f"{max(diffs):+.3f}). Per experiment: "
+            + "; ".join(f"{i} {b['layer']} {b['average_auc']:.3f} vs HOG {h:.3f} ({x:+.3f}, {b['d_kind']})"
+                        for i, b, h, x in rows) + ".")
+    if beats_random:
+        text += (f" Trained D above its untrained twin (same layer) in {sum(beats_random)} of "
+                 f"{len(beats_random)} D runs.")
+    return ["## Do discriminator features beat HOG here?", "", text, ""]
 
 
 def agreement_lines(agreement: dict) -> list[str]:
@@ -169,10 +226,10 @@ def markdown_report(results: list[dict], skipped: list[dict], agreement: dict, i
     for r in results:
         by_id.setdefault(r["id"], []).append(r)
     # the tables' columns are discriminator runs: ids without one are left out
-    by_id = {i: rs for i, rs in by_id.items() if any(r["feature_set"].startswith("d-") for r in rs)}
+    by_id = {i: rs for i, rs in by_id.items() if any(r["role"] == "d" for r in rs)}
     emo = [i for i, rs in by_id.items() if rs[0]["task"] == "emotion"]
     au = [i for i, rs in by_id.items() if rs[0]["task"] == "au"]
-    lines = HEADER + protocol_lines(by_id, emo + au, index, cfg)
+    lines = HEADER + verdict_lines(by_id, emo + au) + protocol_lines(by_id, emo + au, index, cfg)
     if emo:
         lines += emotion_lines(by_id, emo)
     if au:

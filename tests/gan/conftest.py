@@ -45,7 +45,7 @@ def write_tiny_params(committed: dict, folder: Path) -> Path:
     params = {name: dict(value) if isinstance(value, dict) else value for name, value in committed.items()}
     tiny = {k: list(v) if isinstance(v, tuple) else v for k, v in TINY.items()}
     params["gan"].update(tiny, epochs=1)
-    params["feature_gan"].update(tiny, epochs=1, batch_size=8, max_images=16)
+    params["feature_gan"].update(tiny, batch_size=8)  # epochs, max_images: each run's command line
     params["gan_metrics"].update(samples_per_class=4, fid="off", kid_subsets=2, kid_subset_size=4,
                                  classifier_epochs=1, classifier_max_train=64, real_max_images=16)
     path = Path(folder) / "params.yaml"

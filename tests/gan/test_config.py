@@ -4,7 +4,16 @@ import pytest
 import yaml
 
 from pipeline.core.errors import PipelineError
-from pipeline.gan.config import FeatureGANKeys, GANKeys, GANMetricsKeys, gan_config, load_gan
+from pipeline.core.params import validate
+from pipeline.gan.config import (
+    FeatureGANKeys,
+    FeatureRunParams,
+    GANKeys,
+    GANMetricsKeys,
+    feature_run_config,
+    gan_config,
+    load_gan,
+)
 
 
 def write_params(committed_params, section, **changes):
@@ -16,8 +25,20 @@ def write_params(committed_params, section, **changes):
 def test_committed_sections_validate(committed_params):
     gan = GANKeys.model_validate(committed_params["gan"])
     feature = FeatureGANKeys.model_validate(committed_params["feature_gan"])
-    assert set(gan_config(feature)) == set(GANKeys.model_fields) == set(gan_config(gan))
+    runs = {name: validate(FeatureRunParams, run, f"feature_gan.runs.{name}")
+            for name, run in committed_params["feature_gan"]["runs"].items()}
+    assert {"demo", "ckplus", "ckplus_clean", "fer2013"} <= set(runs)
+    assert "test" not in runs["ckplus_clean"].splits and "test" in runs["ckplus"].splits
+    one = feature_run_config(feature, runs["ckplus"])
+    assert one.epochs == 300 and one.max_images == 0 and one.batch_size == feature.batch_size
+    assert set(gan_config(one)) == set(GANKeys.model_fields) == set(gan_config(gan))
     assert gan_config(gan)["g_widths"] == [256, 128, 64]
+
+
+def test_bad_run_entry_names_the_run():
+    with pytest.raises(PipelineError, match="feature_gan.runs.ck.epochs: Input should be greater than 0"):
+        validate(FeatureRunParams, {"dataset": "ckplus", "splits": ["train"], "epochs": 0, "max_images": 0},
+                 "feature_gan.runs.ck")
 
 
 @pytest.mark.parametrize("key, bad, message", [

@@ -12,7 +12,7 @@ from pipeline.svm.facs import PAPER_AUS
 
 SMALL = {"folds": 3, "inner_folds": 2, "search_iter": 2, "C_range": [1.0, 10.0],
          "gamma_scale_range": [0.5, 2.0],
-         "large": {"max_train": 1000, "method": "nystroem", "components": 30},
+         "large": {"max_train": 1000, "method": "nystroem", "components": 30, "max_iter": 20},
          "au": {"codes": list(PAPER_AUS), "C": 0.1, "class_weight": "balanced"}}
 
 
@@ -29,13 +29,49 @@ def standin_discriminator(filters=(4, 8, 8, 16), size=64):
 
 
 @pytest.fixture(scope="session")
-def discriminator_folder(tmp_path_factory):
-    """A model folder as train_feature_gan writes it: discriminator.keras + training.json."""
-    folder = tmp_path_factory.mktemp("feature_gan")
+def gan_models(tmp_path_factory):
+    """models/feature_gan as the train_feature_gan@<run> stages write it: run `standin` trained
+    (discriminator.keras, discriminator_init.keras, training.json) and run `absent` skipped (card only)."""
+    import keras
+
+    root = tmp_path_factory.mktemp("feature_gan")
+    folder = root / "standin"
+    folder.mkdir()
+    keras.utils.set_random_seed(1)
     standin_discriminator().save(folder / "discriminator.keras")
-    card = {"stage": "train_feature_gan", "dataset": "standin-data"}
+    keras.utils.set_random_seed(2)
+    standin_discriminator().save(folder / "discriminator_init.keras")
+    card = {"stage": "train_feature_gan", "run": "standin", "dataset": "demo", "splits": ["train"]}
     (folder / "training.json").write_text(json.dumps(card))
-    return folder
+    (root / "absent").mkdir()
+    (root / "absent" / "training.json").write_text(json.dumps({"run": "absent", "skipped": "no data here"}))
+    return root
+
+
+@pytest.fixture(scope="session")
+def discriminator_folder(gan_models):
+    """One trained run's model folder: discriminator.keras + training.json."""
+    return gan_models / "standin"
+
+
+@pytest.fixture(scope="session")
+def cnn_model(tmp_path_factory):
+    """A bundle folder with a tiny stand-in FER CNN (model.keras: 48x48 faces -> dense(8) -> softmax(3))."""
+    import keras
+
+    path = tmp_path_factory.mktemp("bundled") / "model.keras"
+    keras.Sequential([keras.Input((48, 48, 1)), keras.layers.Flatten(),
+                      keras.layers.Dense(8, activation="relu", name="penultimate"),
+                      keras.layers.Dense(3, activation="softmax", name="out")]).save(path)
+    return path.parent
+
+
+def kfold(y, groups, cfg, seed=0):
+    """protocols.Fold list of the kfold protocol (what run_emotion / run_au take)."""
+    from pipeline.svm.folds import group_folds
+    from pipeline.svm.protocols import Fold
+
+    return [Fold(tr, te) for tr, te in group_folds(y, groups, cfg.folds, seed)]
 
 
 @pytest.fixture

@@ -24,8 +24,10 @@ def test_committed_params_validate(repo_params):
 @pytest.mark.parametrize("edit, key", [
     (lambda s: s["large"].update(method="svd"), "svm.large.method"),
     (lambda s: s.update(folds=1), "svm.folds"),
-    (lambda s: s["experiments"].append({"id": "x", "task": "au", "d": "a", "train": "b", "test": "b"}),
-     "svm.experiments.{last}.au.labels"),
+    (lambda s: s["experiments"].append({"id": "x", "task": "au", "d": "a", "train": "b", "test": "b",
+                                        "protocol": "kfold"}), "svm.experiments.{last}.au.labels"),
+    (lambda s: s["experiments"].append({"id": "x", "task": "emotion", "d": "a", "train": "b", "test": "b",
+                                        "protocol": "holdout"}), "svm.experiments.{last}.emotion.protocol"),
     (lambda s: s["experiments"].append({"id": "x", "task": "pose", "d": "a", "train": "b", "test": "b"}),
      "svm.experiments.{last}"),
 ])

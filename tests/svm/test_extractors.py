@@ -19,7 +19,9 @@ def test_feature_shape_follows_the_chosen_layer(discriminator_folder):
     assert feats3.shape == (6, 8 * 8 * 8)
     x = extractors.to_discriminator_input(images, 64)
     assert x.shape == (6, 64, 64, 1) and x.min() >= -1.0 and x.max() <= 1.0
-    with pytest.raises(PipelineError, match="svm.features.layer"):
+    gap = extractors.discriminator_features(extractors.load_feature_extractor(model, "d_conv4_gap"), images)
+    assert gap.shape == (6, 16)
+    with pytest.raises(PipelineError, match="svm.features.layers"):
         extractors.load_feature_extractor(model, "d_conv9")
 
 
@@ -36,5 +38,12 @@ def test_baseline_features():
 
 
 def test_discriminator_info_reads_the_training_card(discriminator_folder, tmp_path):
-    assert extractors.discriminator_info(discriminator_folder)["dataset"] == "standin-data"
+    assert extractors.discriminator_info(discriminator_folder)["dataset"] == "demo"
     assert extractors.discriminator_info(tmp_path) == {}
+
+
+def test_cnn_features_are_the_penultimate_dense_layer(cnn_model):
+    images = make_demo_dataset(n_subjects=2, sequences_per_subject=1, seed=3).images
+    ext = extractors.load_cnn_extractor(cnn_model / "model.keras")
+    assert ext.layers[-1].name == "penultimate"
+    assert extractors.cnn_features(ext, images, 4).shape == (6, 8)

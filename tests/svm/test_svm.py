@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from pipeline.core.errors import PipelineError
@@ -9,14 +10,17 @@ from pipeline.data.demo import make_demo_dataset
 from pipeline.svm import experiments, svm, svm_features
 
 EXPERIMENTS = [
-    {"id": "emo", "task": "emotion", "d": "standin", "train": "demo", "test": "demo", "paper": "Exp5"},
+    {"id": "emo", "task": "emotion", "d": "standin", "train": "demo", "test": "demo", "protocol": "kfold",
+     "paper": "Exp5"},
     {"id": "au", "task": "au", "d": "standin", "train": "demo", "test": "demo", "labels": "real",
-     "paper": "Exp1"},
+     "protocol": "kfold", "paper": "Exp1"},
     {"id": "au-rules", "task": "au", "d": "standin", "train": "demo", "test": "demo", "labels": "rules",
-     "test_labels": "real"},
-    {"id": "ck", "task": "emotion", "d": "standin", "train": "ckplus", "test": "ckplus"},
-    {"id": "no-d", "task": "emotion", "d": "ckplus", "train": "demo", "test": "demo"},
+     "test_labels": "real", "protocol": "kfold"},
+    {"id": "ck", "task": "emotion", "d": "standin", "train": "ckplus", "test": "ckplus", "protocol": "kfold"},
+    {"id": "no-d", "task": "emotion", "d": "absent", "train": "demo", "test": "demo", "protocol": "kfold"},
 ]
+FEATURES = {"layers": ["d_conv4"], "datasets": "auto", "max_rows": 0, "batch_size": 32,
+            "baselines": ["pixels", "hog"]}
 
 
 def outputs(out: str = "reports") -> list[str]:
@@ -26,14 +30,16 @@ def outputs(out: str = "reports") -> list[str]:
             "--table", f"{out}/tables/svm_paper.md"]
 
 
+def extract(gan_models, cnn="none"):
+    svm_features.main(["--cropped", "data/cropped", "--gan-models", str(gan_models), "--cnn", str(cnn),
+                       "--features", "data/features"])
+
+
 @pytest.fixture
-def demo_features(stage_params, discriminator_folder):
+def demo_features(stage_params, gan_models):
     make_demo_dataset(n_subjects=9, sequences_per_subject=3, seed=2).save("data/cropped/demo.npz")
-    stage_params({"discriminators": {"standin": str(discriminator_folder)}, "layer": "d_conv4",
-                  "datasets": "auto", "max_rows": 0, "batch_size": 32, "baselines": ["pixels", "hog"]},
-                 EXPERIMENTS)
-    svm_features.main(["--cropped", "data/cropped", "--features", "data/features",
-                       "--discriminator", f"standin={discriminator_folder}"])
+    stage_params(FEATURES, EXPERIMENTS)
+    extract(gan_models)
 
 
 def without_seconds(obj):
@@ -49,10 +55,11 @@ def test_stage_on_demo_writes_tables_and_skips_missing_data(tmp_path, demo_featu
     assert 0.0 <= metrics["headline"]["emo"]["d_auc"] <= 1.0 and "hog_accuracy" in metrics["headline"]["emo"]
     table = (tmp_path / "reports/tables/svm_paper.md").read_text()
     for part in ("Table II", "Table III", "Table IV", "paper Exp5", "Skipped", "ckplus", "rules vs real",
-                 "d-standin (standin-data)"):
+                 "standin (demo; **transductive**)", "F1-norm", "D d_conv4", "beat HOG"):
         assert part in table
     results = json.loads((tmp_path / "reports/svm/results.json").read_text())
     assert {s["id"] for s in results["skipped"]} == {"ck", "no-d"}
+    assert any("D absent skipped: no data here" in s["reason"] for s in results["skipped"])
     assert (tmp_path / "reports/svm/plots/roc_emo.png").is_file()
     assert (tmp_path / "reports/svm/plots/roc_au.png").is_file()
     assert not (tmp_path / "checkpoints/svm").exists()  # a complete run leaves no checkpoints
@@ -78,7 +85,7 @@ def test_killed_run_resumes_finished_runs(tmp_path, demo_features, monkeypatch):
     svm.main(outputs("bounded") + ["--checkpoints", "checkpoints/svm", "--cached-only"])
     bounded = json.loads((tmp_path / "bounded/svm/results.json").read_text())
     finished = [(r["id"], r["feature_set"]) for r in bounded["experiments"]]
-    assert finished == [("emo", "d-standin"), ("emo", "pixels")]
+    assert finished == [("emo", "d-standin.d_conv4"), ("emo", "pixels")]
     assert sum(s["reason"] == "not run in this bounded run" for s in bounded["skipped"]) == 7
 
     def counted(*args, **kwargs):
@@ -110,3 +117,35 @@ def test_missing_features_name_the_file(tmp_path, stage_params):
     with pytest.raises(PipelineError, match="data/features/index.json"):
         svm.main(outputs())
     assert not (tmp_path / "reports").exists()
+
+
+def test_controls_protocols_and_d_kind_on_demo(tmp_path, stage_params, gan_models, cnn_model):
+    """Every control beside D; split = train -> test rows (fold-clean: D's card has no test split);
+    loso; the generated HOG paragraph compares the numbers of the results."""
+    make_demo_dataset(n_subjects=9, sequences_per_subject=3, seed=2).save("data/cropped/demo.npz")
+    matrix = [
+        {"id": "emo-split", "task": "emotion", "d": "standin", "train": "demo", "test": "demo",
+         "protocol": "split"},
+        {"id": "au-loso", "task": "au", "d": "standin", "train": "demo", "test": "demo", "labels": "real",
+         "protocol": "loso"},
+    ]
+    stage_params({**FEATURES, "layers": ["d_conv4", "d_conv4_gap"],
+                  "baselines": ["pixels", "hog", "random_init", "cnn"]}, matrix)
+    extract(gan_models, cnn_model)
+    svm.main(outputs())
+    results = json.loads((tmp_path / "reports/svm/results.json").read_text())
+    got = {(r["id"], r["feature_set"]): r for r in results["experiments"]}
+    sets = ["d-standin.d_conv4", "d-standin.d_conv4_gap", "random.d_conv4", "random.d_conv4_gap", "pixels",
+            "hog", "cnn"]
+    assert sorted(got) == sorted((i, s) for i in ("emo-split", "au-loso") for s in sets)
+    split = got[("emo-split", "d-standin.d_conv4")]
+    assert split["d_kind"] == "fold-clean" and split["protocol"].startswith("own split")
+    assert np.array(split["confusion"]).sum() == (make_demo_dataset(n_subjects=9, sequences_per_subject=3,
+                                                                     seed=2).split == "test").sum()
+    loso = got[("au-loso", "d-standin.d_conv4")]
+    assert loso["d_kind"] == "transductive" and loso["folds"] == 9 and "average_f1_norm" in loso
+    table = (tmp_path / "reports/tables/svm_paper.md").read_text()
+    assert "random.d_conv4_gap" in table and " cnn |" in table
+    hog = got[("emo-split", "hog")]["average_auc"]
+    best = max(got[("emo-split", s)]["average_auc"] for s in sets[:2])
+    assert f"vs HOG {hog:.3f} ({best - hog:+.3f}" in table

@@ -48,7 +48,8 @@ def test_the_demo_runs_on_the_embedded_data_and_the_real_profiles_refuse_it():
     assert demo["data"]["demo"]["use"] == "always" and demo["gan"]["epochs"] <= 2
     assert cpu["data"]["demo"]["use"] == paper["data"]["demo"]["use"] == "never"
     assert paper["gan"]["epochs"] == 100 and paper["gan"]["batch_size"] == 16
-    assert {run["epochs"] for run in paper["feature_gan"]["runs"].values() if run["dataset"] != "demo"} == {300}
+    feature_runs = paper["feature_gan"]["runs"].values()
+    assert {run["epochs"] for run in feature_runs if run["dataset"] != "demo"} == {300}
     assert (paper["transfer"]["fusion_epochs"], paper["transfer"]["epochs"]) == (400, 120)
     assert cpu["cnn"]["widths"] == [48, 96, 192, 384] and cpu["cnn"]["crop"] == 40
 

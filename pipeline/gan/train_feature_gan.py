@@ -30,7 +30,7 @@ def main(argv=None) -> None:
     from pipeline.gan.training_data import feature_gan_sources, load_feature_images
 
     cfg = load_gan(FeatureGANKeys, "feature_gan")
-    sources = feature_gan_sources(cfg.dataset, load(PrimaryKeys, "data").primary, args.cropped)
+    sources = feature_gan_sources(cfg.dataset, load(PrimaryKeys, "data").datasets, args.cropped)
     images, counts = load_feature_images(sources, cfg.splits, args.cropped)
     name = "+".join(sources)
     what = "train_feature_gan"

@@ -42,4 +42,4 @@ def test_table_has_a_section_per_dataset_lists_present_modes_and_gan_provenance(
     assert demo.index("CNN, no augmentation") < demo.index("+ SMOTE") and "30.00%" in demo
     assert "+ classical" not in demo and "90.00%" not in table  # a folder no stage writes is not read
     assert "profile gan-demo" in demo and "gan_table1_demo.md" in demo
-    assert table.count("## Notes") == 1 and table.startswith("# Thesis")
+    assert table.count("## Notes") == 1 and table.startswith("# Thesis") and "63.39%" in table

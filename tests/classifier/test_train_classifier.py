@@ -48,7 +48,7 @@ def test_tiny_config_trains_and_reports(workdir):
     assert params["smote_k"] == 5 and params["tta_flip"] is False and params["profile"] == "test"
 
     table = "\n".join(tables.dataset_section(workdir / "reports/cnn"))  # one dataset: reports/cnn/<mode>
-    assert "63.39%" in table and "LEAKY" in table and "not run" in table
+    assert "LEAKY" in table and "not run" in table  # the thesis's 63.39% is quoted in build()'s notes
 
 
 def test_repeats_train_one_split_with_several_seeds(workdir):

@@ -1,6 +1,8 @@
-"""dvc.yaml as a graph, for tests: stages expanded over their foreach items, paths resolved against a
-params mapping, and what reruns when params change (the reasoning `dvc status` does on params deps)."""
+"""dvc.yaml as a graph, for tests: stages expanded over their foreach / matrix items, paths resolved
+against a params mapping, and what reruns when params change (the reasoning `dvc status` does on params
+deps)."""
 
+import itertools
 import re
 from pathlib import Path
 
@@ -14,23 +16,37 @@ STAGES = {name: st.get("do", st) for name, st in DVC["stages"].items()}
 def lookup(params: dict, dotted: str):
     node = params
     for part in dotted.split("."):
-        node = node[part]
+        node = node[part.split("[")[0]]
+        for i in re.findall(r"\[(\d+)\]", part):
+            node = node[int(i)]
     return node
 
 
-def resolved(text: str, params: dict, item: str | None = None) -> str:
-    """A dvc.yaml path with ${item} and ${section.key} filled in."""
-    text = text.replace("${item}", str(item)).replace("${key}", str(item))  # dict foreach: item = its key
+def resolved(text: str, params: dict, item=None) -> str:
+    """A dvc.yaml path with ${item}, ${item.field}, ${key} and ${section.key} filled in."""
+    key, value = item if isinstance(item, tuple) else (item, item)
+    text = text.replace("${key}", str(key))
+    if isinstance(value, dict):
+        for field, v in value.items():
+            text = text.replace(f"${{item.{field}}}", str(v))
+    text = text.replace("${item}", str(value))
     return re.sub(r"\$\{([^}]+)\}", lambda m: str(lookup(params, m.group(1))), text).rstrip("/")
 
 
 def instances(params: dict) -> dict:
-    """name -> (stage, item): foreach stages expanded over their items (name@item; a dict: its keys)."""
+    """name -> (stage, item): foreach stages expanded over their items (name@key for a dict, name@item
+    for a list), matrix stages over every combination (name@<value>-<value>, item a dict)."""
     found = {}
     for name, st in DVC["stages"].items():
         if "foreach" in st:
-            for item in lookup(params, st["foreach"].strip("${}")):
-                found[f"{name}@{item}"] = (st["do"], item)
+            items = lookup(params, st["foreach"].strip("${}"))
+            pairs = items.items() if isinstance(items, dict) else ((i, i) for i in items)
+            for key, value in pairs:
+                found[f"{name}@{key}"] = (st["do"], (key, value))
+        elif "matrix" in st:
+            axes = {axis: lookup(params, values.strip("${}")) for axis, values in st["matrix"].items()}
+            for combo in itertools.product(*axes.values()):
+                found[f"{name}@{'-'.join(map(str, combo))}"] = (st, dict(zip(axes, combo)))
         else:
             found[name] = (st, None)
     return found

@@ -22,7 +22,7 @@ def bundled_model() -> Path:
 
 def missing_bundle_message() -> str:
     return (f"no bundled model in this installation ({bundled_model()} is missing): pass a trained "
-            f"model (fer-predict --model models/cnn/classical/model.keras) or export one "
+            f"model (fer-predict --model models/cnn/fer2013/classical/model.keras) or export one "
             f"(dvc repro export_model)")
 
 

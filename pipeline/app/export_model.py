@@ -1,7 +1,7 @@
 """Stage `export_model`: the trained classifier becomes the package's bundled model (pipeline/app/bundled).
 
-Usage: python -m pipeline.app.export_model --model models/cnn/classical/model.keras
-           --runs models/cnn/folds/classical --metrics reports/cnn/classical/metrics.json
+Usage: python -m pipeline.app.export_model --model models/cnn/fer2013/classical/model.keras
+           --runs models/cnn/folds/fer2013/classical --metrics reports/cnn/fer2013/classical/metrics.json
            --cross data/cropped --out pipeline/app/bundled [--params FILE]
 Writes a small copy of the published model (no optimizer, float32 compute, bundle.weights storage),
 scores it again on the run's PrivateTest rows and on bundle.cross_dataset (data/cropped/<name>.npz)

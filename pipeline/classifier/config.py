@@ -3,7 +3,8 @@
 `TrainKeys` change the trained models (stages train_classifier@<mode>, _gan, _transfer);
 `EvalKeys` change only how the trained models are scored and labelled (evaluate_classifier@<mode>,
 _gan, _transfer), so switching test-time augmentation or renaming the profile never retrains.
-`cnn.dataset` is a path named on the commands (dvc.yaml), `cnn.modes` drives the foreach only.
+The dataset is a path named on the commands (dvc.yaml: data/balanced/<dataset>/dataset.npz), `cnn.modes`
+and `data.datasets` drive the matrix only.
 Defaults live in params.yaml.
 """
 

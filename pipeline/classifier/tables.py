@@ -1,8 +1,9 @@
 """The thesis table: the thesis's published CNN figures beside ours, both protocols side by side.
 
-Built from reports/cnn/<mode>/metrics.json of every mode present (the generated modes gan and
-transfer are always listed), reports/cnn/peer/metrics.json and the GAN metrics (which GANs made the
-gan mode's images). Only what the stages write: no runs made by hand.
+One section per dataset folder reports/cnn/<dataset>/, built from its <mode>/metrics.json of every
+mode present (the generated modes gan and transfer are always listed), its peer/metrics.json and the
+GAN metrics reports/gan/<dataset>/metrics.json (which GANs made the gan mode's images). Only what the
+stages write: no runs made by hand.
 """
 
 import json
@@ -127,7 +128,7 @@ def gan_provenance(gan_metrics: Path, datasets: list) -> list[str]:
     if not m or [m.get("dataset")] != datasets:
         return []
     return [f"- **GAN images**: per-class GANs of profile {m.get('profile', '?')} "
-            f"({gan_metrics}; Table 1 in reports/tables/gan_table1.md)."]
+            f"({gan_metrics}; Table 1 in reports/tables/gan_table1_{datasets[0]}.md)."]
 
 
 def run_modes(reports: Path) -> list[str]:
@@ -138,9 +139,44 @@ def run_modes(reports: Path) -> list[str]:
     return known + sorted(found - set(MODES)) + list(GENERATED_MODES)
 
 
-def build(reports: Path, gan_metrics: Path | None = None) -> str:
-    """reports/tables/thesis.md from the runs under `reports` (reports/cnn) and the GAN metrics file."""
+DATASET_ORDER = ("fer2013", "ckplus", "rafd", "demo")
+
+
+def dataset_dirs(reports: Path) -> list[Path]:
+    """reports/cnn/<dataset>/ folders holding a <mode>/metrics.json, FER-2013 first."""
+    found = {p.parent.parent.name for p in reports.glob("*/*/metrics.json")}
+    rank = {name: i for i, name in enumerate(DATASET_ORDER)}
+    return [reports / name for name in sorted(found, key=lambda n: (rank.get(n, len(rank)), n))]
+
+
+def build(reports: Path, gan_dir: Path | None = None) -> str:
+    """reports/tables/thesis.md from reports/cnn/<dataset>/ and reports/gan/<dataset>/metrics.json."""
     reports = Path(reports)
+    folders = dataset_dirs(reports)
+    if not folders:
+        raise PipelineError(f"{reports}: no reports/cnn/<dataset>/<mode>/metrics.json found "
+                            f"(run evaluate_classifier first)")
+    out = ["# Thesis (seed 003) CNN results vs ours", ""]
+    for folder in folders:
+        gan_metrics = Path(gan_dir) / folder.name / "metrics.json" if gan_dir else None
+        section = dataset_section(folder, gan_metrics)
+        out += [f"## {folder.name}", "", *[line.replace("## ", "### ", 1) if line.startswith("## ") else line
+                                           for line in section]]
+    out += ["## Notes", "",
+            "- The thesis states its figures as training-curve averages (Fig. 6.2 \"average accuracy of "
+            "63.39%\"), not as test-set scores, and gives no split seed, network size or epochs; its 63.39% "
+            "and 63.03% disagree, and its \"~85%\" is approximate. The published column is quoted, not "
+            "reproduced.",
+            "- A random split leaks even without augmentation when a dataset holds near-copies: CK+ stores "
+            "3 frames of every sequence (and several sequences per subject), FER-2013 holds about 1.8k "
+            "byte-identical duplicates; a subject-independent or official split keeps them apart.",
+            "- The official protocol is the only one comparable with the FER-2013 literature (PrivateTest) "
+            "and with the peer model's figure.", ""]
+    return "\n".join(out)
+
+
+def dataset_section(reports: Path, gan_metrics: Path | None = None) -> list[str]:
+    """The lines of one dataset's section, from reports/cnn/<dataset>/ and its GAN metrics file."""
     modes = run_modes(reports)
     runs = {mode: load(reports / mode / "metrics.json") for mode in modes}
     peer = load(reports / "peer" / "metrics.json")
@@ -155,8 +191,6 @@ def build(reports: Path, gan_metrics: Path | None = None) -> str:
     off = next((m["official"] for m in known if m.get("official")), {})
     th = next((m["thesis_random_split"] for m in known if m.get("thesis_random_split")), {})
     out = [
-        "# Thesis (seed 003) CNN results vs ours",
-        "",
         f"Dataset: **{', '.join(datasets)}**. Training profile: **{', '.join(profiles)}** "
         "(same network, seed and epochs for every mode; see README for the profiles).",
         "",
@@ -191,14 +225,4 @@ def build(reports: Path, gan_metrics: Path | None = None) -> str:
     if any((m or {}).get("official") for m in runs.values()):
         out += ["## Per-class recall, official protocol (change vs none)", "",
                 *per_class_table(runs, "official", "recall", classes), ""]
-    out += ["## Notes", "",
-            "- The thesis states its figures as training-curve averages (Fig. 6.2 \"average accuracy of "
-            "63.39%\"), not as test-set scores, and gives no split seed, network size or epochs; its 63.39% "
-            "and 63.03% disagree, and its \"~85%\" is approximate. The published column is quoted, not "
-            "reproduced.",
-            "- A random split leaks even without augmentation when a dataset holds near-copies: CK+ stores "
-            "3 frames of every sequence (and several sequences per subject), FER-2013 holds about 1.8k "
-            "byte-identical duplicates; a subject-independent or official split keeps them apart.",
-            "- The official protocol is the only one comparable with the FER-2013 literature (PrivateTest) "
-            "and with the peer model's figure.", ""]
-    return "\n".join(out)
+    return out

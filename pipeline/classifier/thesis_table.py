@@ -1,8 +1,9 @@
 """Stage `thesis_table`: the thesis's published CNN figures beside ours (reports/tables/thesis.md).
 
-Usage: python -m pipeline.classifier.thesis_table --runs reports/cnn --gan-metrics reports/gan/metrics.json
+Usage: python -m pipeline.classifier.thesis_table --runs reports/cnn --gan-metrics reports/gan
            --out reports/tables/thesis.md
---runs holds <mode>/metrics.json (every mode present) and peer/metrics.json.
+--runs holds <dataset>/<mode>/metrics.json (every mode present) and <dataset>/peer/metrics.json; one
+section per dataset, the GANs of each named from --gan-metrics <dataset>/metrics.json.
 """
 
 import argparse
@@ -18,9 +19,9 @@ PARAMS = {}
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m pipeline.classifier.thesis_table",
                                      description=__doc__.split("\n")[0])
-    parser.add_argument("--runs", type=Path, required=True, help="folder holding <mode>/metrics.json")
+    parser.add_argument("--runs", type=Path, required=True, help="holds <dataset>/<mode>/metrics.json")
     parser.add_argument("--gan-metrics", type=Path, default=None,
-                        help="reports/gan/metrics.json (which GANs made the gan mode's images)")
+                        help="reports/gan, holding <dataset>/metrics.json (which GANs made the gan images)")
     parser.add_argument("--out", type=Path, required=True, help="markdown file to write")
     args = parser.parse_args(argv)
     write_text(args.out, build(args.runs, args.gan_metrics))

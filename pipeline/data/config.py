@@ -46,16 +46,26 @@ class AuditParams(Params):
 
 
 class IngestKeys(Keys):
-    """`data` as ingest reads it (data.raw_dir is its command-line argument, data.primary is rebalance's)."""
+    """`data` as ingest reads it (data.raw_dir is its command-line argument, data.datasets is rebalance's)."""
     demo: DemoParams
     max_image_side: PositiveInt
     subject_holdout: HoldoutParams
     audit: AuditParams
 
 
-class PrimaryKeys(Keys):
-    """`data.primary`: the dataset the GAN + CNN chain uses (auto = fer2013 > ckplus > rafd > demo)."""
-    primary: Literal["auto", "fer2013", "ckplus", "rafd", "demo"]
+DatasetName = Literal["fer2013", "ckplus", "rafd", "demo"]
+
+
+class DatasetsKeys(Keys):
+    """`data.datasets`: the datasets the GAN + CNN chain runs on, each once (every one must be cropped)."""
+    datasets: Annotated[list[DatasetName], Field(min_length=1)]
+
+    @field_validator("datasets")
+    @classmethod
+    def _distinct(cls, value):
+        if len(set(value)) != len(value):
+            raise ValueError("each dataset at most once")
+        return value
 
 
 # ---- crop ------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
     python -m pipeline.gan.ablation --out reports/tables/gan_ablation.md --exps
     python -m pipeline.gan.ablation --out reports/tables/gan_ablation.md --metrics paper=a.json da=b.json
 
-`--exps` reads reports/gan/metrics.json from every DVC experiment of the repository (each
+`--exps` reads reports/gan/fer2013/metrics.json from every DVC experiment of the repository (each
 `dvc exp run -n <name> ... gan_metrics` commits it under refs/exps/.../<name>, read back with git
 here: no experiment is applied to the workspace); `--metrics NAME=PATH` adds files. Each row
 says what its run changed (from the training cards inside the metrics: DiffAugment, EMA, D
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pipeline.core.cli import run_stage
 
-METRICS_PATH = "reports/gan/metrics.json"   # where each experiment's commit holds gan_metrics' output
+METRICS_PATH = "reports/gan/fer2013/metrics.json"  # each experiment's gan_metrics@fer2013 output
 TARGETS = {"fid": 60.0, "fid_min_fakes": 10_000, "gan_train": 0.40, "gan_test_gap": 0.05}
 
 
@@ -106,7 +106,7 @@ def ablation_table(rows: list[dict]) -> str:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True, help="ablation table (.md)")
-    parser.add_argument("--exps", action="store_true", help="every DVC experiment's reports/gan/metrics.json")
+    parser.add_argument("--exps", action="store_true", help="every DVC experiment's " + METRICS_PATH)
     parser.add_argument("--repo", default=".", help="git repository of the experiments (with --exps)")
     parser.add_argument("--metrics", nargs="*", default=[], metavar="NAME=PATH", help="metrics files")
     args = parser.parse_args(argv)

@@ -60,11 +60,40 @@ class GANKeys(GANCoreKeys):
     max_images: NonNegativeInt                # cap on training images (0 = all)
 
 
-class CGANKeys(GANKeys):
-    """train_cgan: one class-conditional GAN over `classes` (the `gan` section plus its own keys)."""
+class GANRun(BaseModel, extra="forbid"):
+    """One entry of `gan.runs`: the DCGAN of one class of one dataset (train_gan@<key>)."""
 
-    classes: Annotated[tuple[str, ...], Field(min_length=1)]
+    dataset: str
+    class_: str = Field(alias="class")
+
+
+class DatasetBudget(BaseModel, extra="forbid"):
+    """`gan.by_dataset.<dataset>`: the epochs and batch size of that dataset's GANs."""
+
+    epochs: PositiveInt
+    batch_size: PositiveInt
+
+
+class TrainGANKeys(GANKeys):
+    """train_gan@<key>: the `gan` run keys plus the per-dataset budgets (`by_dataset`)."""
+
+    by_dataset: dict[str, DatasetBudget]
+
+    def for_dataset(self, dataset: str) -> "TrainGANKeys":
+        """This config with `by_dataset[dataset]` (when listed) in place of epochs and batch_size."""
+        budget = self.by_dataset.get(dataset)
+        return self.model_copy(update=budget.model_dump()) if budget else self
+
+
+class CGANKeys(TrainGANKeys):
+    """train_cgan@<dataset>: one class-conditional GAN over the classes `runs` lists for the dataset."""
+
+    runs: Annotated[dict[str, GANRun], Field(min_length=1)]
     cgan_embed_dim: PositiveInt               # class embedding concatenated to z (G); projection in D
+
+    def classes_of(self, dataset: str) -> tuple[str, ...]:
+        """The classes gan.runs trains on `dataset`, in their order there."""
+        return tuple(run.class_ for run in self.runs.values() if run.dataset == dataset)
 
 
 class CollapseParams(Params):
@@ -97,12 +126,12 @@ class FeatureRunParams(Params):
 
 
 class PrimaryKeys(Keys):
-    """`data.primary`: the dataset `feature_gan.dataset: primary` resolves to (core.dataset.resolve_primary).
+    """`data.datasets`: `feature_gan.dataset: primary` is the first of them (training_data).
 
-    Same shape as the data family's `pipeline.data.config.PrimaryKeys` (one of the two can go at merge).
+    Same shape as the data family's `pipeline.data.config.DatasetsKeys` (one of the two can go at merge).
     """
 
-    primary: Literal["auto", "fer2013", "ckplus", "rafd", "demo"]
+    datasets: Annotated[list[Literal["fer2013", "ckplus", "rafd", "demo"]], Field(min_length=1)]
 
 
 Generator = Literal["per_class", "conditional"]
@@ -175,9 +204,9 @@ def gan_config(cfg: GANKeys) -> dict:
     return cfg.model_dump(mode="json", include=set(GANKeys.model_fields))
 
 
-def cgan_config(cfg: CGANKeys) -> dict:
+def cgan_config(cfg: CGANKeys, classes) -> dict:
     """A conditional run's config: the GAN run plus its classes and class embedding."""
-    return cfg.model_dump(mode="json", include=set(CGANKeys.model_fields))
+    return {**gan_config(cfg), "classes": list(classes), "cgan_embed_dim": cfg.cgan_embed_dim}
 
 
 def uses_logits(cfg) -> bool:

@@ -1,4 +1,4 @@
-"""Stage train_cgan: one class-conditional GAN over every class of gan.classes (beyond the papers).
+"""Stage train_cgan: one class-conditional GAN over the classes gan.runs lists for a dataset.
 
 The per-class DCGANs' network, options and budget (`gan` section: the same epochs over the same
 images cost the same as the seven per-class runs together), with a class embedding in G and a
@@ -26,33 +26,38 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
 
     from pipeline.core.dataset import FaceDataset
-    from pipeline.core.params import load
+    from pipeline.core.errors import PipelineError
+    from pipeline.core.params import load, params_path
     from pipeline.gan.conditional import make_cgan
     from pipeline.gan.config import cgan_config, load_gan
     from pipeline.gan.saved_models import publish, run_card
     from pipeline.gan.train_lib import train_dcgan
     from pipeline.gan.training_data import conditional_training_images
 
-    cfg = load_gan(CGANKeys, "gan")
     dataset = FaceDataset.load(args.dataset)
-    images, labels, counts = conditional_training_images(dataset, cfg.classes, cfg.max_images, cfg.seed,
+    cfg = load_gan(CGANKeys, "gan").for_dataset(dataset.source)
+    classes = cfg.classes_of(dataset.source)
+    if not classes:
+        raise PipelineError(f"{params_path()}: gan.runs: no run on dataset {dataset.source} ({args.dataset})")
+    images, labels, counts = conditional_training_images(dataset, classes, cfg.max_images, cfg.seed,
                                                          args.dataset)
-    trained = [dataset.classes.index(c) for c in cfg.classes]
-    what = "train_cgan"
-    print(f"{what}: {len(images)} real training images of {len(cfg.classes)} classes from {args.dataset} "
+    trained = [dataset.classes.index(c) for c in classes]
+    what = f"train_cgan@{dataset.source}"
+    print(f"{what}: {len(images)} real training images of {len(classes)} classes from {args.dataset} "
           f"({dataset.source}), {cfg.epochs} epochs, batch {cfg.batch_size}, {cfg.precision}")
 
     t0 = time.time()
     strategy = load(DistributeKeys, "distribute").strategy
     result = train_dcgan(images, cfg, args.checkpoints, args.live, what, labels=labels,
-                         build=lambda c: make_cgan(c, len(dataset.classes), trained), config=cgan_config(cfg),
+                         build=lambda c: make_cgan(c, len(dataset.classes), trained),
+                         config=cgan_config(cfg, classes),
                          strategy=strategy)
     card = {
         "stage": "train_cgan", "dataset": dataset.source, "data": args.dataset,
         "protocol": ("class-conditional DCGAN (class embedding in G, projection discriminator) "
                      "trained on the real training rows of every class at once"),
-        "classes": list(dataset.classes), "trained_classes": list(cfg.classes), "per_class_images": counts,
-        "config": cgan_config(cfg),
+        "classes": list(dataset.classes), "trained_classes": list(classes), "per_class_images": counts,
+        "config": cgan_config(cfg, classes),
         **run_card(result),
     }
     publish(result, args, card, result.gan.grid_sampler(64), cfg.seed, cfg.latent_dim)

@@ -1,6 +1,7 @@
-"""Stage train_gan@<class>: one DCGAN (paper 000: PixelNorm + LeakyReLU, 48x48) per emotion class.
+"""Stage train_gan@<dataset>-<class>: one DCGAN (paper 000: PixelNorm + LeakyReLU, 48x48) per class.
 
-Reads the real training rows of that class from --dataset and writes --models
+Reads the real training rows of that class from --dataset (gan.by_dataset.<its source> replaces
+gan.epochs and gan.batch_size when listed) and writes --models
 ({generator,discriminator}.keras + training.json), the same card at --card, the final sample grid
 at --samples, and per-epoch losses and sample grids through dvclive into --live. A backup under
 --checkpoints (not a DVC output, so `dvc repro` does not wipe it) lets a killed run resume; it is
@@ -12,16 +13,16 @@ import time
 
 from pipeline.core.cli import run_stage
 from pipeline.core.distribute import DistributeKeys
-from pipeline.gan.config import GANKeys
+from pipeline.gan.config import TrainGANKeys
 from pipeline.gan.saved_models import add_training_outputs
 
-# not gan.classes: adding a class trains only that class
-PARAMS = {"gan": GANKeys, "distribute": DistributeKeys}
+# not gan.runs: adding a run trains only that run
+PARAMS = {"gan": TrainGANKeys, "distribute": DistributeKeys}
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("emotion", help="class name (one of params gan.classes)")
+    parser.add_argument("emotion", help="class name (the class of a gan.runs entry)")
     parser.add_argument("--dataset", required=True, help="balanced dataset (.npz)")
     add_training_outputs(parser)
     args = parser.parse_args(argv)
@@ -33,11 +34,11 @@ def main(argv=None) -> None:
     from pipeline.gan.train_lib import train_dcgan
     from pipeline.gan.training_data import class_seed, class_training_images
 
-    cfg = load_gan(GANKeys, "gan")
-    cfg = cfg.model_copy(update={"seed": class_seed(cfg.seed, args.emotion)})
     dataset = FaceDataset.load(args.dataset)
+    cfg = load_gan(TrainGANKeys, "gan").for_dataset(dataset.source)
+    cfg = cfg.model_copy(update={"seed": class_seed(cfg.seed, args.emotion)})
     images = class_training_images(dataset, args.emotion, args.dataset)
-    what = f"train_gan@{args.emotion}"
+    what = f"train_gan@{dataset.source}-{args.emotion}"
     print(f"{what}: {len(images)} real training images from {args.dataset} ({dataset.source}), "
           f"{cfg.epochs} epochs, batch {cfg.batch_size}, {cfg.precision}")
 

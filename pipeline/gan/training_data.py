@@ -43,12 +43,13 @@ def class_seed(seed: int, name: str) -> int:
     return (int(seed) * 1000003 + zlib.crc32(name.encode())) % (2 ** 31)
 
 
-def feature_gan_sources(dataset: str, primary: str, cropped: Path | str) -> list[str]:
-    """Which cropped sources feed the feature GAN: fer2013 | ckplus | both | primary (data.primary)."""
+def feature_gan_sources(dataset: str, datasets: list[str], cropped: Path | str) -> list[str]:
+    """Which cropped sources feed the feature GAN: fer2013 | ckplus | both | primary (the first of
+    data.datasets)."""
     if dataset == "both":
         return ["fer2013", "ckplus"]
     if dataset == "primary":
-        return [resolve_primary({"primary": primary}, cropped).stem]
+        return [resolve_primary({"primary": datasets[0]}, cropped).stem]
     return [dataset]
 
 

@@ -36,9 +36,11 @@ def _block(data: dict) -> dict:
 
 def headline(files: dict[str, dict]) -> dict:
     """{dataset: {cnn: {mode: {accuracy, macro_f1}}, peer, gan, transfer}, svm: {...}} from the stage
-    metrics files, named `cnn_<mode>`, `cnn_peer`, `gan`, `svm`, `transfer` (others are refused)."""
+    metrics files, named `cnn_<mode>`, `cnn_peer`, `gan`, `svm`, `transfer`, each with an optional
+    `@<dataset>` suffix (others are refused)."""
     out: dict = {}
-    for name, data in files.items():
+    for named, data in files.items():
+        name = named.partition("@")[0]
         block = _block(data)
         if name == "cnn_peer":
             ds = block.get("dataset")
@@ -131,7 +133,8 @@ def results_table(head: dict, protocols: dict[str, str] | None = None) -> str:
 def protocols(files: dict[str, dict]) -> dict[str, str]:
     """dataset -> the classifier's protocol and profile, as the stage metrics name them."""
     found = {}
-    for name, data in files.items():
+    for named, data in files.items():
+        name = named.partition("@")[0]
         if name.startswith("cnn_") and name != "cnn_peer" and data.get("dataset") and data.get("official"):
             found.setdefault(data["dataset"], f"{data['official'].get('evaluation', '?')} "
                                               f"(profile {data.get('profile', '?')})")

@@ -5,7 +5,9 @@ numbers (pipeline.report.headline: per dataset the classifiers' accuracy and mac
 GANs' pooled FID and GAN-train / GAN-test, transfer SSIM / PSNR; the SVMs' mean AUCs); the detail
 stays in each stage's metrics file. --table writes the results table README embeds.
 Usage: python -m pipeline.report.report OUT --table TABLE NAME=PATH [NAME=PATH ...], NAME one of
-cnn_<mode>, cnn_peer, gan, svm, transfer.
+cnn_<mode>, cnn_peer, gan, svm, transfer. A folder stands for the files of every dataset under it:
+cnn=reports/cnn reads <dataset>/<mode>/metrics.json (as cnn_<mode>@<dataset>, peer as cnn_peer@<dataset>),
+gan=reports/gan reads <dataset>/metrics.json (as gan@<dataset>).
 """
 
 import argparse
@@ -15,9 +17,27 @@ from pathlib import Path
 from pipeline.core.cli import run_stage
 from pipeline.core.errors import PipelineError
 from pipeline.core.outputs import write_json, write_text
-from pipeline.report.headline import headline, protocols, results_table
+from pipeline.report.headline import MODE_LABELS, headline, protocols, results_table
 
 PARAMS = {}
+
+
+def expand(name: str, path: Path) -> dict[str, Path]:
+    """NAME=FOLDER -> the per-dataset metrics files under it (cnn: <dataset>/<mode>/, gan: <dataset>/)."""
+    if not path.is_dir():
+        return {name: path}
+    if name == "cnn":
+        order = [*MODE_LABELS, "peer"]  # pipeline order of the modes, then any other, per dataset
+        files = sorted(path.glob("*/*/metrics.json"), key=lambda p: (
+            p.parent.parent.name, order.index(p.parent.name) if p.parent.name in order else len(order), p))
+        found = {f"cnn_{p.parent.name}@{p.parent.parent.name}": p for p in files}
+    elif name == "gan":
+        found = {f"gan@{p.parent.name}": p for p in sorted(path.glob("*/metrics.json"))}
+    else:
+        raise PipelineError(f"report: {name}={path} is a folder (only cnn= and gan= may name one)")
+    if not found:
+        raise PipelineError(f"{path}: no metrics files under it (stage '{name}' has not run)")
+    return found
 
 
 def read(named_paths: dict[str, Path]) -> dict:
@@ -43,7 +63,7 @@ def main(argv=None):
         name, sep, path = arg.partition("=")
         if not sep or not name or not path:
             raise PipelineError(f"report: argument '{arg}' is not NAME=PATH")
-        named[name] = Path(path)
+        named.update(expand(name, Path(path)))
     files = read(named)
     head = headline(files)
     write_json(args.out, head)

@@ -21,20 +21,25 @@ def metrics(mode, accuracy, dataset="demo"):
     return {"dataset": dataset, "mode": mode, "profile": "p", "classes": ["happy"], "official": block}
 
 
-def test_table_lists_present_modes_and_gan_provenance_and_ignores_other_folders(tmp_path):
+def test_table_has_a_section_per_dataset_lists_present_modes_and_gan_provenance(tmp_path):
     runs = tmp_path / "cnn"
-    for path, m in {"smote": metrics("smote", 0.4), "none": metrics("none", 0.3),
-                    "ckplus/classical": metrics("classical", 0.8, "ckplus")}.items():
+    for path, m in {"demo/smote": metrics("smote", 0.4), "demo/none": metrics("none", 0.3),
+                    "ckplus/classical": metrics("classical", 0.8, "ckplus"),
+                    "tag_run": metrics("none", 0.9)}.items():
         (runs / path).mkdir(parents=True)
         (runs / path / "metrics.json").write_text(json.dumps(m))
-    (runs / "none/live").mkdir()
-    (runs / "none/live/metrics.json").write_text(json.dumps({"step": 1}))  # dvclive's summary: not a run
-    gan = tmp_path / "gan.json"
-    gan.write_text(json.dumps({"dataset": "demo", "profile": "gan-demo"}))
-    thesis_table.main(["--runs", str(runs), "--gan-metrics", str(gan), "--out", str(tmp_path / "thesis.md")])
+    (runs / "demo/none/live").mkdir()
+    (runs / "demo/none/live/metrics.json").write_text(json.dumps({"step": 1}))  # dvclive's summary: not a run
+    (tmp_path / "gan/demo").mkdir(parents=True)
+    (tmp_path / "gan/demo/metrics.json").write_text(json.dumps({"dataset": "demo", "profile": "gan-demo"}))
+    thesis_table.main(["--runs", str(runs), "--gan-metrics", str(tmp_path / "gan"),
+                       "--out", str(tmp_path / "thesis.md")])
     table = (tmp_path / "thesis.md").read_text()
-    assert tables.run_modes(runs) == ["none", "smote", "gan", "transfer"]
-    assert table.index("CNN, no augmentation") < table.index("+ SMOTE") and "30.00%" in table
-    assert "+ classical" not in table  # a folder no stage writes (a run by hand) is not read
-    assert "80.00%" not in table and "## Extra run" not in table
-    assert "profile gan-demo" in table
+    assert tables.run_modes(runs / "demo") == ["none", "smote", "gan", "transfer"]
+    assert [f.name for f in tables.dataset_dirs(runs)] == ["ckplus", "demo"]  # FER-2013 > CK+ > RaFD > demo
+    ck, demo = table.split("\n## ckplus\n")[1].split("\n## demo\n")
+    assert "80.00%" in ck and "+ classical" in ck and "gan-demo" not in ck
+    assert demo.index("CNN, no augmentation") < demo.index("+ SMOTE") and "30.00%" in demo
+    assert "+ classical" not in demo and "90.00%" not in table  # a folder no stage writes is not read
+    assert "profile gan-demo" in demo and "gan_table1_demo.md" in demo
+    assert table.count("## Notes") == 1 and table.startswith("# Thesis") and "63.39%" in table

@@ -219,9 +219,10 @@ def test_failing_crop_and_rebalance_leave_their_old_outputs(raw, capsys):
     Path("data/canonical/demo.npz").write_bytes(b"PK\x03\x04 cut")
     code, _, err = cli(crop.main, ["data/canonical", "data/cropped", "reports/crop"], capsys)
     assert code == 1 and one_error_line(err, "data/canonical/demo.npz: not a readable canonical dataset")
-    write_params(raw.parents[1], **{"crop.detectors": [], "data.primary": "rafd"})
+    write_params(raw.parents[1], **{"crop.detectors": [], "data.datasets": ["demo", "rafd"]})
     code, _, err = cli(rebalance.main, ["data/cropped", "data/balanced", "reports/rebalance"], capsys)
-    assert code == 1 and one_error_line(err, "data/cropped: no cropped dataset for data.primary=rafd")
+    assert code == 1 and one_error_line(
+        err, "data/cropped/rafd.npz: not found, but params.yaml data.datasets lists rafd")
     assert snapshot("data/cropped", "reports/crop", "data/balanced", "reports/rebalance") == before
 
 

@@ -30,15 +30,15 @@ def imbalanced() -> FaceDataset:
                        extra={"crop_outcome": np.full(n, "mtcnn")})
 
 
-def run(tmp_path, primary="auto", **params):
+def run(tmp_path, datasets=("fer2013",), **params):
     section = {"strategy": "none", "cap": 4, "target": "max", "seed": 0, **params}
-    params_yaml = {"data": {"primary": primary}, "rebalance": section}
+    params_yaml = {"data": {"datasets": list(datasets)}, "rebalance": section}
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params_yaml))
     if not Path("data/cropped/fer2013.npz").exists():
         imbalanced().save("data/cropped/fer2013.npz")
     rebalance.main(ARGS)
-    ds = FaceDataset.load("data/balanced/dataset.npz")
-    targets = json.loads(Path("data/balanced/targets.json").read_text())
+    ds = FaceDataset.load(f"data/balanced/{datasets[0]}/dataset.npz")
+    targets = json.loads(Path(f"data/balanced/{datasets[0]}/targets.json").read_text())
     return ds, targets
 
 
@@ -61,7 +61,7 @@ def test_none_keeps_everything_and_targets_the_majority(tmp_path):
     assert targets["counts"] == {**dict.fromkeys(FER2013_CLASSES, 0), **TRAIN_COUNTS}
     assert targets["targets"] == {**dict.fromkeys(FER2013_CLASSES, 0),
                                   "angry": 10, "disgust": 10, "happy": 10}
-    summary = json.loads(Path("reports/rebalance/summary.json").read_text())
+    summary = json.loads(Path("reports/rebalance/fer2013/summary.json").read_text())
     assert summary["dataset"] == "fer2013" and summary["strategy"] == "none"
     assert summary["rows_removed"] == 0 and summary["rows_added_synthetic"] == 0
 
@@ -72,19 +72,28 @@ def test_cap_cuts_majority_classes(tmp_path):
     assert not ds.synthetic.any() and set(ds.ids) <= set(imbalanced().ids)
     assert targets["targets"]["disgust"] == 4  # max after capping
     assert_eval_untouched(ds)
-    summary = json.loads(Path("reports/rebalance/summary.json").read_text())
+    summary = json.loads(Path("reports/rebalance/fer2013/summary.json").read_text())
     assert summary["rows_removed"] == 6 + 2 and summary["rows_added_synthetic"] == 0
     assert summary["params"] == {"cap": 4, "target": "max", "seed": 0}
 
 
-def test_primary_picks_the_dataset(tmp_path, demo_dataset):
+def test_every_listed_dataset_is_balanced_and_a_missing_one_fails(tmp_path, demo_dataset):
     demo_dataset.save("data/cropped/demo.npz")
-    ds, targets = run(tmp_path, primary="demo")
+    ds, targets = run(tmp_path, datasets=["demo", "fer2013"])
     assert targets["dataset"] == "demo" and len(ds) == len(demo_dataset)
-    ds, targets = run(tmp_path, primary="auto")  # fer2013 before demo
-    assert targets["dataset"] == "fer2013"
-    with pytest.raises(PipelineError, match="params.yaml: data.primary"):
-        run(tmp_path, primary="imagenet")
+    fer = json.loads(Path("data/balanced/fer2013/targets.json").read_text())
+    assert fer["dataset"] == FaceDataset.load("data/balanced/fer2013/dataset.npz").source == "fer2013"
+    assert json.loads(Path("reports/rebalance/demo/summary.json").read_text())["dataset"] == "demo"
+    ds, targets = run(tmp_path, datasets=["demo"])  # the other's folder goes with the old outputs
+    assert not Path("data/balanced/fer2013").exists() and not Path("reports/rebalance/fer2013").exists()
+    before = sorted(p.name for p in Path("data/balanced").iterdir())
+    with pytest.raises(PipelineError, match="data/cropped/ckplus.npz: not found, but params.yaml "
+                                            "data.datasets lists ckplus"):
+        run(tmp_path, datasets=["demo", "ckplus"])
+    assert sorted(p.name for p in Path("data/balanced").iterdir()) == before  # old outputs kept
+    for bad in (["imagenet"], [], ["demo", "demo"]):
+        with pytest.raises(PipelineError, match="params.yaml: data.datasets"):
+            run(tmp_path, datasets=bad)
 
 
 def test_int_target_only_sets_the_targets(tmp_path):

@@ -96,8 +96,9 @@ def trained_cgan(trained):
     cwd = os.getcwd()
     os.chdir(trained)
     try:
+        runs = {f"demo-{c}": {"dataset": "demo", "class": c} for c in TRAINED_CLASSES}
         (trained / "params.yaml").write_text(yaml.safe_dump(
-            {**params, "gan": {**params["gan"], "classes": list(TRAINED_CLASSES), "ema": 0.9}}))
+            {**params, "gan": {**params["gan"], "ema": 0.9, "runs": runs}}))
         train_cgan.main(["--dataset", "data/balanced/dataset.npz", "--models", "models/cgan",
                          "--card", "reports/cgan/training.json", "--samples", "reports/cgan/samples.png",
                          "--live", "reports/cgan/live", "--checkpoints", "checkpoints/cgan"])

@@ -48,11 +48,11 @@ def test_experiments_are_read_from_their_git_refs(tmp_path):
     git("init", "-q")
     git("config", "user.email", "t@example.org")
     git("config", "user.name", "t")
-    (tmp_path / "reports/gan").mkdir(parents=True)
+    (tmp_path / "reports/gan/fer2013").mkdir(parents=True)
     refs = {}
     for name, fid in (("paper", 140.0), ("diffaug", 90.0)):
-        (tmp_path / "reports/gan/metrics.json").write_text(json.dumps(metrics(fid=fid)))
-        git("add", "reports/gan/metrics.json")
+        (tmp_path / "reports/gan/fer2013/metrics.json").write_text(json.dumps(metrics(fid=fid)))
+        git("add", "reports/gan/fer2013/metrics.json")
         git("commit", "-q", "-m", name)
         refs[name] = git("rev-parse", "HEAD")
     base = refs["paper"]

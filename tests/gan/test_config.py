@@ -66,3 +66,23 @@ def test_gan_metrics_fid_switch_reads_yaml_off(committed_params):
     assert GANMetricsKeys.model_validate({**raw, "fid": True}).fid == "auto"
     with pytest.raises(ValueError):
         GANMetricsKeys.model_validate({**raw, "samples_per_class": 1})
+
+
+def test_runs_and_per_dataset_budgets_of_every_profile():
+    """gan.runs: every class of every chain dataset (CK+48: contempt, no neutral); by_dataset: budgets."""
+    from pipeline.core.profiles import compose
+    from pipeline.gan.config import CGANKeys, TrainGANKeys
+
+    cpu = compose("cpu")
+    runs = cpu["gan"]["runs"]
+    assert {r["dataset"] for r in runs.values()} == set(cpu["data"]["datasets"]) == {"fer2013", "ckplus"}
+    assert all(key == f"{r['dataset']}-{r['class']}" for key, r in runs.items())
+    cfg = CGANKeys.model_validate(cpu["gan"])
+    assert "contempt" in cfg.classes_of("ckplus") and "neutral" not in cfg.classes_of("ckplus")
+    assert len(cfg.classes_of("fer2013")) == 7 and cfg.classes_of("rafd") == ()
+    ck, fer = cfg.for_dataset("ckplus"), cfg.for_dataset("fer2013")
+    assert (ck.epochs, ck.batch_size) == (100, 8) and (fer.epochs, fer.batch_size) == (50, 32)
+    assert "by_dataset" not in gan_config(ck) and gan_config(fer) == gan_config(cfg)
+    demo = compose("demo")
+    assert {r["dataset"] for r in demo["gan"]["runs"].values()} == {"demo"} == set(demo["data"]["datasets"])
+    assert TrainGANKeys.model_validate(demo["gan"]).for_dataset("demo").epochs == demo["gan"]["epochs"]

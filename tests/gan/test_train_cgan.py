@@ -38,13 +38,16 @@ def test_conditional_training_resumes_to_the_uninterrupted_result(tiny, demo_dat
     from tests.gan.test_train_lib import kill_after_first_epoch
 
     cfg = CGANKeys.model_validate(tiny(epochs=2, diffaugment=("translation",)).model_dump()
-                                  | {"classes": ("happy", "sad"), "cgan_embed_dim": 4})
-    images, labels, _ = conditional_training_images(demo_dataset, cfg.classes, 8, cfg.seed, "demo")
+                                  | {"by_dataset": {}, "cgan_embed_dim": 4,
+                                     "runs": {f"demo-{c}": {"dataset": "demo", "class": c}
+                                              for c in ("happy", "sad")}})
+    classes = cfg.classes_of("demo")
+    images, labels, _ = conditional_training_images(demo_dataset, classes, 8, cfg.seed, "demo")
 
     def run(work, **kw):
         return train_dcgan(images, cfg, work / "ck", work / "live", "test", verbose=0, run_eagerly=True,
                            labels=labels, build=lambda c: make_cgan(c, len(demo_dataset.classes), [3, 4]),
-                           config=cgan_config(cfg), **kw)
+                           config=cgan_config(cfg, classes), **kw)
 
     with pytest.raises(KeyboardInterrupt):
         run(tmp_path / "killed", callbacks=[kill_after_first_epoch()])
@@ -59,7 +62,8 @@ def test_projection_discriminator_depends_on_the_label(tiny):
     from pipeline.gan.conditional import build_projection_discriminator
     from pipeline.gan.config import CGANKeys
 
-    cfg = CGANKeys.model_validate(tiny().model_dump() | {"classes": ("happy",), "cgan_embed_dim": 4})
+    runs = {"demo-happy": {"dataset": "demo", "class": "happy"}}
+    cfg = CGANKeys.model_validate(tiny().model_dump() | {"by_dataset": {}, "cgan_embed_dim": 4, "runs": runs})
     d = build_projection_discriminator(cfg, 7)
     x = np.random.default_rng(0).uniform(-1, 1, (2, 48, 48, 1)).astype(np.float32)
     d.get_layer("d_embed").set_weights([np.random.default_rng(1).normal(size=(7, 3 * 3 * 16))])

@@ -79,3 +79,27 @@ def test_report_missing_or_bad_input_names_the_file(tmp_path):
     with pytest.raises(PipelineError, match="is not NAME=PATH"):
         report.main(["reports/metrics.json", "--table", "t.md", "gan"])
     assert not (tmp_path / "reports/metrics.json").exists()
+
+
+def test_folders_stand_for_every_dataset_under_them(tmp_path):
+    """cnn=reports/cnn and gan=reports/gan: the stages' per-dataset layout (reports/cnn/<dataset>/<mode>)."""
+    for ds in ("fer2013", "ckplus"):
+        for i, mode in enumerate(MODES):
+            (tmp_path / f"reports/cnn/{ds}/{mode}").mkdir(parents=True)
+            metrics = json.dumps(cnn(ds, mode, 0.5 + i / 100))
+            (tmp_path / f"reports/cnn/{ds}/{mode}/metrics.json").write_text(metrics)
+        (tmp_path / f"reports/cnn/{ds}/peer").mkdir()
+        (tmp_path / f"reports/cnn/{ds}/peer/metrics.json").write_text(
+            json.dumps({"dataset": ds, "accuracy": 0.66, "macro_f1": 0.64}))
+        (tmp_path / f"reports/gan/{ds}/angry/live").mkdir(parents=True)  # train_gan's outs: not read
+        (tmp_path / f"reports/gan/{ds}/metrics.json").write_text(json.dumps(
+            {"headline": {"dataset": ds, "fid_inception_pooled": 100.0, "gan_train_accuracy": 0.1,
+                          "gan_test_accuracy": 0.2}}))
+    report.main(["reports/metrics.json", "--table", "results.md", "cnn=reports/cnn", "gan=reports/gan"])
+    out = json.loads((tmp_path / "reports/metrics.json").read_text())
+    assert list(out["fer2013"]["cnn"]) == list(MODES) and out["ckplus"]["cnn"]["smote"]["accuracy"] == 0.53
+    assert out["ckplus"]["gan"]["fid_pooled"] == 100.0 and out["fer2013"]["peer"]["accuracy"] == 0.66
+    assert count_numbers(out) <= MAX_NUMBERS
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(PipelineError, match="empty: no metrics files"):
+        report.main(["m.json", "--table", "t.md", "cnn=empty"])

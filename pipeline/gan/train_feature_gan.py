@@ -69,7 +69,8 @@ def main(argv=None) -> None:
         "config": gan_config(cfg), "collapse_rule": shared.collapse.model_dump(),
         **run_card(result),
     }
-    save_random_init(cfg, args.models)
+    # the untrained twin in the precision training ran in (precision: auto resolves at train time)
+    save_random_init(cfg.model_copy(update={"precision": result.precision["chosen"]}), args.models)
     publish(result, args, card, result.gan.generator, cfg.seed, cfg.latent_dim)
     print(f"{what}: done -> {args.models}/discriminator.keras ({card['features']} features at d_conv4)")
 

@@ -41,6 +41,24 @@ def test_stage_trains_the_discriminator_the_svm_stages_read(tiny_params, demo_da
     assert not Path("checkpoints/feature_gan/demo").exists()  # the finished run leaves no backup
 
 
+def test_precision_auto_trains_and_saves_the_untrained_twin(tiny_params, demo_dataset):
+    """precision: auto resolves at train time; the twin is built in the chosen policy (a real CK+ run
+    trained 150 epochs and then failed on the unresolved 'auto' here)."""
+    import yaml
+
+    from pipeline.gan import train_feature_gan
+
+    params = yaml.safe_load(open(tiny_params))
+    params["feature_gan"]["precision"] = "auto"
+    yaml.safe_dump(params, open(tiny_params, "w"))
+    demo_dataset.save("cropped/demo.npz")
+    train_feature_gan.main(run_args())
+    card = json.loads(open("reports/demo/training.json").read())
+    assert card["precision"]["requested"] == "auto"
+    assert card["precision"]["chosen"] in ("float32", "mixed_bfloat16")
+    assert Path("models/feature_gan/demo/discriminator_init.keras").is_file()
+
+
 def test_absent_dataset_writes_a_skipped_card(tiny_params):
     from pipeline.gan import train_feature_gan
 

@@ -18,8 +18,8 @@ def card(info: dict) -> str:
         "# Bundled emotion model", "",
         f"`pipeline/app/bundled/model.keras`: the {info['mode']} CNN of profile `{info['profile']}`, "
         f"trained on {info['dataset']} by this repository's pipeline (`dvc repro export_model` rebuilds "
-        f"this folder from `models/cnn/{info['dataset']}/{info['mode']}/`). It is what `fer-predict`, `fer-web` and "
-        "`EmotionRecognizer()` use when given no model.", "",
+        f"this folder from `models/cnn/{info['dataset']}/{info['mode']}/`). It is what `fer-predict`, "
+        "`fer-web` and `EmotionRecognizer()` use when given no model.", "",
         *([f"**Not a FER-2013 model** (trained on {info['dataset']}, bundle.dataset any): the FER-2013 "
            "split names below stand for that dataset's train / val / test splits.", ""]
           if info["dataset"] != "fer2013" else []),

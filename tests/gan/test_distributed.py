@@ -6,16 +6,7 @@ Several replicas and several workers: tests/scale/test_multi_worker.py (worker p
 import numpy as np
 import pytest
 
-
-def kill_after_first_epoch():
-    import keras
-
-    class Kill(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            if epoch == 0:
-                raise KeyboardInterrupt
-
-    return Kill()
+from tests.gan.test_train_lib import kill_after_first_epoch
 
 
 def train(images, cfg, work, **kw):

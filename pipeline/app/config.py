@@ -19,3 +19,4 @@ class BundleKeys(Keys):
     confidence: Annotated[float, Field(gt=0.5, lt=1)]  # level of the accuracy intervals
     check_faces: PositiveInt                  # test faces scored by both the trained and the exported model
     detect_side: NonNegativeInt               # photos longer than this are searched on a smaller copy
+    replace: Literal["if_better_on_validation", "always"]  # keep a bundle with a higher PublicTest accuracy

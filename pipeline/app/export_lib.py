@@ -91,16 +91,40 @@ def wilson(k: int, n: int, confidence: float) -> list[float]:
     return [float(centre - half), float(centre + half)]
 
 
-def read_run(folds_dir: Path, protocol: str) -> tuple[dict, dict]:
-    """(test rows of the published run: images, labels; its training.json) from train_classifier's folder."""
+def published_run(folds_dir: Path, protocol: str) -> Path:
+    """The folder of the published run (the protocol's first) in train_classifier's folder."""
     manifest = json.loads((Path(folds_dir) / "manifest.json").read_text())
     if protocol not in manifest.get("protocols", {}):
         raise PipelineError(f"{folds_dir}: no {protocol} run (the published model's protocol)")
-    run = Path(folds_dir) / manifest["protocols"][protocol]["runs"][0]
+    return Path(folds_dir) / manifest["protocols"][protocol]["runs"][0]
+
+
+def read_run(folds_dir: Path, protocol: str) -> tuple[dict, dict]:
+    """(test rows of the published run: images, labels; its training.json) from train_classifier's folder."""
+    run = published_run(folds_dir, protocol)
     with np.load(run / "rows.npz", allow_pickle=False) as z:
         real = ~z["test_synthetic"]
         rows = {"images": z["test_images"][real], "labels": z["test_labels"][real]}
     return rows, json.loads((run / "training.json").read_text())
+
+
+def weaker_than_bundled(folds_dir: Path, metrics: dict, out: Path, keys) -> str | None:
+    """Why the committed bundle stays (its validation accuracy is higher), or None.
+
+    The choice is made on validation (PublicTest), never on the test split: a 20-epoch cpu-profile run
+    does not replace an 80-epoch bundle that scored higher on PublicTest."""
+    bundled = Path(out) / "model.json"
+    if keys.replace == "always" or not bundled.is_file():
+        return None
+    kept = json.loads(bundled.read_text()).get("training", {}).get("best_val_accuracy")
+    protocol = "official" if "official" in metrics else next(
+        (k for k, v in metrics.items() if isinstance(v, dict) and "accuracy" in v), None)
+    run = published_run(folds_dir, protocol) if protocol else None
+    new = json.loads((run / "training.json").read_text()).get("best_val_accuracy") if run else None
+    if kept is None or new is None or new >= kept:
+        return None
+    return (f"its validation accuracy {new:.4f} is below the bundled model's {kept:.4f} "
+            f"(bundle.replace: if_better_on_validation)")
 
 
 def shared_class_scores(proba: np.ndarray, labels: np.ndarray, data_classes, model_classes,

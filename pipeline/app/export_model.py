@@ -6,8 +6,9 @@ Usage: python -m pipeline.app.export_model --model models/cnn/fer2013/classical/
 Writes a small copy of the published model (no optimizer, float32 compute, bundle.weights storage),
 scores it again on the run's PrivateTest rows and on bundle.cross_dataset (data/cropped/<name>.npz)
 through the same views, and writes model.json (what prediction needs, crop section included) and
-MODEL_CARD.md beside it. A model not trained on bundle.dataset (the demo pipeline of a fresh clone)
-leaves the committed bundle as it is.
+MODEL_CARD.md beside it. A model not trained on bundle.dataset (the demo pipeline of a fresh clone),
+or one whose validation (PublicTest) accuracy is below the bundled model's (bundle.replace), leaves the
+committed bundle as it is.
 """
 
 import argparse
@@ -35,7 +36,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     keys, crop = load(BundleKeys, "bundle"), load(CropKeys, "crop")
     metrics = json.loads(args.metrics.read_text())
-    reason = export_lib.not_bundled(metrics, keys)
+    reason = export_lib.not_bundled(metrics, keys) or export_lib.weaker_than_bundled(args.runs, metrics,
+                                                                                     args.out, keys)
     if reason:
         args.out.mkdir(parents=True, exist_ok=True)
         print(f"export_model: {reason}: {args.out} is kept as it is")

@@ -5,7 +5,7 @@ discriminator's input size with cv2, scaled to [-1, 1], flattened; d_conv4 at 64
 4x4x512 = 8192 features, d_conv3 8x8x256 = 16384); `<layer>_gap` = that layer's global average
 pool (512 / 256 features); `random.<layer>` = the same of the untrained twin
 (discriminator_init.keras); `pixels` = faces scaled to [0, 1]; `hog` = skimage.feature.hog;
-`cnn` = the penultimate dense layer of the supervised FER CNN (pipeline/app/bundled/model.keras).
+`cnn` = the penultimate dense layer of the supervised CNN (models/cnn/<first dataset>/classical).
 """
 
 import json

@@ -5,7 +5,7 @@ For every cropped dataset (<cropped>/<source>.npz) it writes <features>/<set>/<s
 train_feature_gan@<run>: the folders <gan-models>/<run>/ holding discriminator.keras; a skipped run
 has only its card) and the controls of svm.features.baselines: `random.<layer>` (the untrained twin
 discriminator_init.keras), `pixels`, `hog` and `cnn` (penultimate dense layer of <--cnn>/model.keras,
-skipped when the folder has none), plus
+the first dataset's classical CNN of train_classifier; skipped when the folder has none), plus
 <features>/index.json. Datasets above `svm.features.max_rows` rows (0 = never) are
 stratified-subsampled first, the same rows for every feature set.
 """
@@ -41,7 +41,7 @@ def main(argv=None):
     parser.add_argument("--gan-models", type=Path, required=True,
                         help="folder of train_feature_gan@<run> model folders (models/feature_gan)")
     parser.add_argument("--cnn", type=Path, required=True,
-                        help="folder of the supervised FER CNN (model.keras) for the cnn control: the bundle")
+                        help="folder of the supervised CNN (model.keras) for the cnn control: train_classifier's classical model")
     parser.add_argument("--features", type=Path, required=True, help="output folder")
     args = parser.parse_args(argv)
     seed = load(SeedKeys, "svm").seed
@@ -61,8 +61,7 @@ def main(argv=None):
                                             "layer": cnn.layers[-1].name,
                                             "dims": int(cnn.output_shape[-1])}
         else:
-            index["skipped_controls"] = {"cnn": f"{cnn_file} not found (a fresh demo checkout has no bundle: "
-                                                "export_model keeps it unless trained on FER-2013)"}
+            index["skipped_controls"] = {"cnn": f"{cnn_file} not found (train_classifier's classical model)"}
 
     datasets = dataset_names(cfg.datasets, args.cropped)
     for source in datasets:

@@ -148,3 +148,19 @@ def test_float32_config_replaces_low_precision_policies():
     node = {"layers": [layer("mixed_bfloat16"), layer("float32")]}
     out = export_lib.float32_config(node)
     assert [la["config"]["dtype"]["config"]["name"] for la in out["layers"]] == ["float32", "float32"]
+
+
+def test_a_model_weaker_on_validation_keeps_the_bundle_unless_replace_is_always(trained, tmp_path, capsys):
+    export_model.main(ARGS)
+    bundled = tmp_path / "bundled/model.json"
+    better = json.loads(bundled.read_text())
+    better["training"]["best_val_accuracy"] = 0.99   # a committed bundle that did better on PublicTest
+    bundled.write_text(json.dumps(better))
+    before = {p.name: p.read_bytes() for p in (tmp_path / "bundled").iterdir()}
+    assert export_model.main(ARGS) is None
+    assert {p.name: p.read_bytes() for p in (tmp_path / "bundled").iterdir()} == before
+    assert "below the bundled model's 0.9900 (bundle.replace: if_better_on_validation)" in capsys.readouterr().out
+    params = yaml.safe_load((tmp_path / "params.yaml").read_text())
+    params["bundle"]["replace"] = "always"
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
+    assert export_model.main(ARGS)["training"]["best_val_accuracy"] < 0.99

@@ -48,7 +48,7 @@ def test_absent_cnn_skips_that_control_and_a_bad_layer_names_the_key(tmp_path, s
     stage_params(FEATURES, [])
     svm_features.main(args(gan_models, tmp_path / "none"))
     index = json.loads((tmp_path / "data/features/index.json").read_text())
-    assert "cnn" not in index["feature_sets"] and "export_model" in index["skipped_controls"]["cnn"]
+    assert "cnn" not in index["feature_sets"] and "train_classifier" in index["skipped_controls"]["cnn"]
     stage_params({**FEATURES, "layers": ["d_conv9"]}, [])
     with pytest.raises(PipelineError, match="svm.features.layers: 'd_conv9'"):
         svm_features.main(args(gan_models, tmp_path / "none"))

@@ -19,7 +19,7 @@ GENERATED_MODES = ("gan", "transfer")  # images made by a generator: stages trai
 MODES = TRAINED_MODES + GENERATED_MODES
 
 Mode = Literal["none", "classical", "random_oversample", "smote", "gan", "transfer"]
-Protocol = Literal["official", "thesis_random_split"]
+Protocol = Literal["official", "thesis_random_split", "subject_kfold"]
 
 
 class TrainKeys(Keys):

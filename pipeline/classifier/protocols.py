@@ -9,6 +9,10 @@
   thesis_random_split  the thesis's protocol: augment the whole dataset first, then a random
                        80/10/10 split, so synthetic/oversampled images also land in val and test.
                        It LEAKS by construction and is labelled so in every output.
+  subject_kfold        the lab datasets' protocol (CK+, RaFD): subject-independent k-fold over every
+                       subject, held-out ones included, beside `official`'s hold-out. Only for a
+                       dataset with subjects and a mode without generated images (their generators
+                       trained on the other folds' test subjects); elsewhere it has no runs.
 """
 
 import json
@@ -169,7 +173,13 @@ def protocol_runs(name: str, ds: FaceDataset, mode: str, generated: Rows | None,
                   transfer_split: Path | None = None) -> tuple[str, list[Fold], bool]:
     """(description, the runs to train, repeated): one run per fold, or, for a single-split protocol
     with cnn.repeats > 1, the same split trained with seeds seed..seed+repeats-1."""
-    if name == "official":
+    if name == "subject_kfold":
+        if not ds.has_subjects or mode in GENERATED_MODES:
+            why = "no subjects" if not ds.has_subjects else f"mode {mode}'s generator saw every fold's subjects"
+            return f"not run: {ds.source}: {why}", [], False
+        description, folds = official_folds(ds, mode, generated,
+                                            cfg.model_copy(update={"evaluation": "subject_kfold"}))
+    elif name == "official":
         description, folds = official_folds(ds, mode, generated, cfg, transfer_split)
     else:
         description, folds = thesis_folds(ds, mode, generated, cfg)

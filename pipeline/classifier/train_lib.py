@@ -143,6 +143,9 @@ def train_mode(ds: FaceDataset, mode: str, generated: Rows | None, cfg: TrainKey
     trained = []  # (sub folder, fold, best model, state, run)
     for name in cfg.protocols:
         description, folds, repeated = protocol_runs(name, ds, mode, generated, cfg, transfer_split)
+        if not folds:  # subject_kfold on FER-2013 or a generated mode: nothing to train
+            print(f"[{mode}/{name}] {description}")
+            continue
         runs = []
         for fold in folds:
             sub = Path(name) / (fold.name if len(folds) > 1 else "")

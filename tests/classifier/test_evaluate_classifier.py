@@ -37,3 +37,12 @@ def test_missing_or_leaky_runs_are_refused(workdir, tmp_path):
     with pytest.raises(PipelineError, match="synthetic rows in val/test"):
         scoring.evaluate(workdir / "models/cnn/folds/none", scoring.EvalKeys(profile="x", tta_flip=False,
                                                                              tta_crops=False), tmp_path / "c")
+
+
+def test_subject_kfold_is_scored_beside_official_and_official_stays_published(workdir):
+    write_params(workdir / "params.yaml", protocols=["official", "subject_kfold"])
+    metrics = train_and_evaluate("none")
+    assert metrics["subject_kfold"]["folds"] == 3 and "subject-independent 3-fold" in metrics["subject_kfold"][
+        "evaluation"]
+    assert set(metrics["headline"]) >= {"official", "subject_kfold"}
+    assert json.loads((workdir / "models/cnn/none/model.json").read_text())["protocol"] == "official"

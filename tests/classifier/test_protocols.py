@@ -105,3 +105,21 @@ def test_synthetic_rows_in_official_test_are_refused(demo_dataset):
     ds.synthetic = (ds.split == "test") & (np.arange(len(ds)) % 2 == 0)
     with pytest.raises(PipelineError, match="synthetic rows outside the train split"):
         protocols.protocol_runs("official", ds, "none", None, keys())
+
+
+def test_subject_kfold_protocol_covers_every_subject_beside_the_holdout(demo_dataset, tmp_path):
+    ds = held_out_copy(demo_dataset)
+    description, runs, repeated = protocols.protocol_runs("subject_kfold", ds, "classical", None, keys())
+    assert not repeated and len(runs) == 3 and "subject-independent 3-fold" in description
+    tested = np.concatenate([r.test.ids for r in runs])
+    assert sorted(tested) == sorted(ds.ids[~ds.synthetic])  # held-out subjects are folds' test rows too
+    for r in runs:
+        assert not set(r.test.subject) & (set(r.train.subject) | set(r.val.subject))
+    synthetic_rows(ds).save(tmp_path / "gan.npz")
+    gan = load_generated(tmp_path / "gan.npz", ds, "gan")
+    description, runs, _ = protocols.protocol_runs("subject_kfold", ds, "gan", gan, keys())
+    assert runs == [] and "generator saw every fold's subjects" in description
+    no_subjects = demo_dataset.subset(np.ones(len(demo_dataset), bool))
+    no_subjects.subject = np.full(len(no_subjects), "")
+    description, runs, _ = protocols.protocol_runs("subject_kfold", no_subjects, "none", None, keys())
+    assert runs == [] and "no subjects" in description

@@ -43,3 +43,16 @@ def test_table_has_a_section_per_dataset_lists_present_modes_and_gan_provenance(
     assert "+ classical" not in demo and "90.00%" not in table  # a folder no stage writes is not read
     assert "profile gan-demo" in demo and "gan_table1_demo.md" in demo
     assert table.count("## Notes") == 1 and table.startswith("# Thesis") and "63.39%" in table
+
+
+def test_subject_kfold_columns_appear_for_a_lab_dataset_and_mark_generated_modes():
+    kf = {"evaluation": "subject-independent 10-fold (...)", "folds": 10, "accuracy": {"mean": 0.9, "std": 0.05},
+          "macro_f1": {"mean": 0.85, "std": 0.04}}
+    runs = {"none": {**metrics("none", 0.8, "ckplus"), "subject_kfold": kf},
+            "gan": metrics("gan", 0.82, "ckplus")}
+    head, rule, none, gan = tables.main_table(runs, None)
+    assert "ours: subject 10-fold (every subject), accuracy | macro-F1 |" in head
+    assert rule.count("|") == head.count("|") == none.count("|") == gan.count("|")
+    assert none.endswith("| 90.00% ± 5.00 | 0.850 ± 0.040 |") and "not run (generated images)" in gan
+    assert tables.kfold_note([runs["none"]])[0].startswith("- **subject k-fold**")
+    assert tables.main_table({"none": metrics("none", 0.8)}, None)[0].count("|") == 7  # no k-fold: as before

@@ -10,7 +10,7 @@ Defaults live in params.yaml.
 
 from typing import Literal
 
-from pydantic import Field, NonNegativeInt, PositiveFloat, PositiveInt
+from pydantic import Field, NonNegativeInt, PositiveFloat, PositiveInt, create_model
 
 from ..core.params import Keys
 
@@ -70,3 +70,36 @@ class EvalKeys(Keys):
 
 class PeerKeys(Keys):
     profile: str
+
+
+Arm = Literal["classical", "smote", "gan_fill", "gan_half"]
+ARM_MODES = {"classical": "classical", "smote": "smote", "gan_fill": "gan", "gan_half": "gan"}
+GAN_SHARE = {"gan_fill": 1.0, "gan_half": 0.5}  # share of each class's synthetic rows a gan arm adds
+ARM_OVERRIDES = ("protocols", "repeats", "classical_in")  # set by the arm (question.arm_config), not read
+
+# train_question's view of `cnn`: the network, augmentation and schedule, not the keys its arms set
+ArmCnnKeys = create_model("ArmCnnKeys", __base__=Keys, __doc__="train_question: the cnn keys an arm trains with.",
+                          **{n: (f.annotation, f) for n, f in TrainKeys.model_fields.items()
+                             if n not in ARM_OVERRIDES})
+
+
+class QuestionTrainKeys(Keys):
+    """train_question: how many seeds per arm and how long."""
+
+    seeds: PositiveInt                         # cnn.seed .. cnn.seed + seeds - 1 per arm, the same split
+    epochs: NonNegativeInt                     # 0 = cnn.epochs
+
+
+class QuestionKeys(Keys):
+    """question_table: which arms, compared with which, and how the intervals are made."""
+
+    arms: list[Literal["classical", "smote"]] = Field(min_length=1)  # train_question@<dataset>-<arm>
+    gan_arms: list[Literal["gan_fill", "gan_half"]]  # train_question_gan@<dataset>-<arm>: read the synthetic faces
+    baseline: Arm                              # the arm the others are compared with (paired by seed)
+    bootstrap: PositiveInt                     # paired bootstrap resamples of the test faces
+    confidence: float = Field(gt=0.5, lt=1.0)  # interval level
+    focus_class: str                           # the class whose recall is reported (disgust: the rarest)
+
+    @property
+    def all_arms(self) -> list[str]:
+        return [*self.arms, *self.gan_arms]

@@ -3,7 +3,8 @@ results table made from them (reports/tables/results.md).
 
 Per dataset: accuracy and macro-F1 of every classifier mode on the dataset's honest protocol (the
 `official` block: FER-2013 PrivateTest, CK+ subject hold-out / k-fold), the peer model, the GANs'
-pooled Inception FID, GAN-train and GAN-test, the expression transfer's SSIM / PSNR; over datasets:
+pooled Inception FID, GAN-train and GAN-test, the thesis question's macro-F1 changes against
+classical augmentation (the GAN-fill arm with its interval), the expression transfer's SSIM / PSNR; over datasets:
 the SVMs' mean AUC for emotions and for action units. Every other figure stays in the stage's own
 metrics file.
 """
@@ -58,6 +59,16 @@ def headline(files: dict[str, dict]) -> dict:
             for key, src in (("fid_pooled", "fid_inception_pooled"), ("gan_train", "gan_train_accuracy"),
                              ("gan_test", "gan_test_accuracy")):
                 _put(out, [ds, "gan", key], _num(block.get(src)))
+        elif name == "question":
+            ds = block.get("dataset")
+            for arm, entry in (block.get("arms") or {}).items():
+                change = (entry.get("change") or {}).get("macro_f1")
+                if not change:
+                    continue
+                _put(out, [ds, "question", arm, "macro_f1_change"], _num(change["delta"]))
+                if arm == "gan_fill":  # the thesis's own arm: its interval too
+                    _put(out, [ds, "question", arm, "low"], _num(change["interval"][0]))
+                    _put(out, [ds, "question", arm, "high"], _num(change["interval"][1]))
         elif name == "transfer":
             ds = block.get("dataset")
             for key in ("proposed_ssim", "proposed_psnr"):
@@ -69,8 +80,8 @@ def headline(files: dict[str, dict]) -> dict:
             _put(out, ["svm", "emotion_mean_auc"], _num(np.mean(emotion)) if emotion else None)
             _put(out, ["svm", "au_mean_auc"], _num(np.mean(au)) if au else None)
         else:
-            raise PipelineError(f"report: unknown metrics name '{name}' (cnn_<mode>, cnn_peer, gan, svm, "
-                                "transfer)")
+            raise PipelineError(f"report: unknown metrics name '{name}' (cnn_<mode>, cnn_peer, gan, question, "
+                                "svm, transfer)")
     n = count_numbers(out)
     if n > MAX_NUMBERS:
         raise PipelineError(f"report: {n} headline numbers, more than {MAX_NUMBERS}")
@@ -114,6 +125,22 @@ def results_table(head: dict, protocols: dict[str, str] | None = None) -> str:
     row("GAN-train / GAN-test accuracy", [
         "-" if not head[d].get("gan") else
         f"{_f(head[d]['gan'].get('gan_train'))} / {_f(head[d]['gan'].get('gan_test'))}" for d in datasets])
+    def question(d):
+        q = head[d].get("question", {})
+        if not q:
+            return "-"
+        fill = q.get("gan_fill", {})
+        cells = []
+        if "macro_f1_change" in fill:
+            interval = (f" [{100 * fill['low']:+.1f}, {100 * fill['high']:+.1f}]"
+                        if "low" in fill and "high" in fill else "")
+            cells.append(f"GAN fill {100 * fill['macro_f1_change']:+.1f}{interval}")
+        cells += [f"{label} {100 * q[arm]['macro_f1_change']:+.1f}" for arm, label in
+                  (("gan_half", "GAN half"), ("smote", "SMOTE")) if "macro_f1_change" in q.get(arm, {})]
+        return ", ".join(cells) or "-"
+
+    row("thesis question: macro-F1 change (x100) vs classical augmentation, mean over seeds [95% interval]",
+        [question(d) for d in datasets])
     row("expression transfer: SSIM / PSNR", [
         "-" if not head[d].get("transfer") else
         f"{_f(head[d]['transfer'].get('ssim'))} / {_f(head[d]['transfer'].get('psnr'), 2, ' dB')}"

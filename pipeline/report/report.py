@@ -5,9 +5,9 @@ numbers (pipeline.report.headline: per dataset the classifiers' accuracy and mac
 GANs' pooled FID and GAN-train / GAN-test, transfer SSIM / PSNR; the SVMs' mean AUCs); the detail
 stays in each stage's metrics file. --table writes the results table README embeds.
 Usage: python -m pipeline.report.report OUT --table TABLE NAME=PATH [NAME=PATH ...], NAME one of
-cnn_<mode>, cnn_peer, gan, svm, transfer. A folder stands for the files of every dataset under it:
+cnn_<mode>, cnn_peer, gan, question, svm, transfer. A folder stands for the files of every dataset under it:
 cnn=reports/cnn reads <dataset>/<mode>/metrics.json (as cnn_<mode>@<dataset>, peer as cnn_peer@<dataset>),
-gan=reports/gan reads <dataset>/metrics.json (as gan@<dataset>).
+gan=reports/gan and question=reports/question read <dataset>/metrics.json (as gan@<dataset>, ...).
 """
 
 import argparse
@@ -31,10 +31,10 @@ def expand(name: str, path: Path) -> dict[str, Path]:
         files = sorted(path.glob("*/*/metrics.json"), key=lambda p: (
             p.parent.parent.name, order.index(p.parent.name) if p.parent.name in order else len(order), p))
         found = {f"cnn_{p.parent.name}@{p.parent.parent.name}": p for p in files}
-    elif name == "gan":
-        found = {f"gan@{p.parent.name}": p for p in sorted(path.glob("*/metrics.json"))}
+    elif name in ("gan", "question"):
+        found = {f"{name}@{p.parent.name}": p for p in sorted(path.glob("*/metrics.json"))}
     else:
-        raise PipelineError(f"report: {name}={path} is a folder (only cnn= and gan= may name one)")
+        raise PipelineError(f"report: {name}={path} is a folder (only cnn=, gan= and question= may name one)")
     if not found:
         raise PipelineError(f"{path}: no metrics files under it (stage '{name}' has not run)")
     return found

@@ -34,6 +34,10 @@ def write_run(tmp_path, datasets=("fer2013", "ckplus")):
                              "A1": {"train": "ckplus", "d_auc": 0.6, "d_pr_auc": 0.7}}},
         "transfer": {"headline": {"dataset": "ckplus", "proposed_ssim": 0.66, "proposed_psnr": 19.6,
                                   "pix2pix_ssim": 0.65}},
+        "question": {"dataset": "fer2013", "baseline": "classical", "arms": {
+            "classical": {"macro_f1": {"mean": 0.6}},
+            "gan_fill": {"change": {"macro_f1": {"delta": -0.004, "interval": [-0.012, 0.003]}}},
+            "smote": {"change": {"macro_f1": {"delta": 0.002, "interval": [-0.006, 0.01]}}}}},
     }
     for name, data in files.items():
         (tmp_path / f"{name}.json").write_text(json.dumps(data))
@@ -51,7 +55,10 @@ def test_headline_holds_per_dataset_figures_and_at_most_40_numbers(tmp_path):
     assert out["fer2013"]["peer"] == {"accuracy": 0.66, "macro_f1": 0.64}
     assert out["ckplus"]["transfer"] == {"ssim": 0.66, "psnr": 19.6}
     assert out["svm"] == {"emotion_mean_auc": 0.8, "au_mean_auc": 0.6}
+    assert out["fer2013"]["question"] == {"gan_fill": {"macro_f1_change": -0.004, "low": -0.012, "high": 0.003},
+                                          "smote": {"macro_f1_change": 0.002}}
     table = (tmp_path / "results.md").read_text()
+    assert "| GAN fill -0.4 [-1.2, +0.3], SMOTE +0.2 | - |" in table
     assert "| figure | fer2013 | ckplus |" in table
     assert "| CNN + SMOTE: accuracy / macro-F1 | 53.00% / 0.430 | 53.00% / 0.430 |" in table
     assert "0.660 / 19.60 dB" in table and "emotion 0.800, action units 0.600" in table

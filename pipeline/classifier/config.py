@@ -78,7 +78,8 @@ GAN_SHARE = {"gan_fill": 1.0, "gan_half": 0.5}  # share of each class's syntheti
 ARM_OVERRIDES = ("protocols", "repeats", "classical_in")  # set by the arm (question.arm_config), not read
 
 # train_question's view of `cnn`: the network, augmentation and schedule, not the keys its arms set
-ArmCnnKeys = create_model("ArmCnnKeys", __base__=Keys, __doc__="train_question: the cnn keys an arm trains with.",
+ArmCnnKeys = create_model("ArmCnnKeys", __base__=Keys,
+                          __doc__="train_question: the cnn keys an arm trains with.",
                           **{n: (f.annotation, f) for n, f in TrainKeys.model_fields.items()
                              if n not in ARM_OVERRIDES})
 
@@ -94,7 +95,7 @@ class QuestionKeys(Keys):
     """question_table: which arms, compared with which, and how the intervals are made."""
 
     arms: list[Literal["classical", "smote"]] = Field(min_length=1)  # train_question@<dataset>-<arm>
-    gan_arms: list[Literal["gan_fill", "gan_half"]]  # train_question_gan@<dataset>-<arm>: read the synthetic faces
+    gan_arms: list[Literal["gan_fill", "gan_half"]]  # train_question_gan@<dataset>-<arm> (synthetic faces)
     baseline: Arm                              # the arm the others are compared with (paired by seed)
     bootstrap: PositiveInt                     # paired bootstrap resamples of the test faces
     confidence: float = Field(gt=0.5, lt=1.0)  # interval level

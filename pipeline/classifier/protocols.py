@@ -175,7 +175,8 @@ def protocol_runs(name: str, ds: FaceDataset, mode: str, generated: Rows | None,
     with cnn.repeats > 1, the same split trained with seeds seed..seed+repeats-1."""
     if name == "subject_kfold":
         if not ds.has_subjects or mode in GENERATED_MODES:
-            why = "no subjects" if not ds.has_subjects else f"mode {mode}'s generator saw every fold's subjects"
+            why = ("no subjects" if not ds.has_subjects
+                   else f"mode {mode}'s generator saw every fold's subjects")
             return f"not run: {ds.source}: {why}", [], False
         description, folds = official_folds(ds, mode, generated,
                                             cfg.model_copy(update={"evaluation": "subject_kfold"}))

@@ -23,8 +23,15 @@ METRICS = ("accuracy", "macro_f1", "focus_recall")
 def arm_config(arm: str, cnn, q: QuestionTrainKeys) -> TrainKeys:
     """The cnn keys of one arm (cnn: config.ArmCnnKeys): the official/hold-out split only, q.seeds seeds,
     classical augmentation for this arm's mode, q.epochs (0 = cnn.epochs)."""
-    return TrainKeys.model_validate({**cnn.model_dump(), "protocols": ["official"], "repeats": q.seeds,
-                                     "classical_in": [ARM_MODES[arm]], "epochs": q.epochs or cnn.epochs})
+    return TrainKeys.model_validate(
+        {
+            **cnn.model_dump(),
+            "protocols": ["official"],
+            "repeats": q.seeds,
+            "classical_in": [ARM_MODES[arm]],
+            "epochs": q.epochs or cnn.epochs,
+        }
+    )
 
 
 def arm_rows(arm: str, generated: Rows | None, seed: int) -> Rows | None:
@@ -44,12 +51,15 @@ def _scores(cm: np.ndarray, focus: int | None) -> np.ndarray:
     """(accuracy, macro-F1, focus-class recall) of confusion matrices cm[..., true, pred]."""
     tp = np.diagonal(cm, axis1=-2, axis2=-1).astype(float)
     support, predicted = cm.sum(-1).astype(float), cm.sum(-2).astype(float)
-    present = support > 0                                            # classes with test rows (as sklearn's
+    present = support > 0  # classes with test rows (as sklearn's
     f1 = np.divide(2 * tp, support + predicted, out=np.zeros_like(tp), where=(support + predicted) > 0)
     macro = np.sum(f1 * present, -1) / np.maximum(present.sum(-1), 1)  # labels= the test classes)
     acc = tp.sum(-1) / np.maximum(cm.sum((-2, -1)), 1)
-    recall = (tp[..., focus] / np.maximum(support[..., focus], 1) if focus is not None
-              else np.full(acc.shape, np.nan))
+    recall = (
+        tp[..., focus] / np.maximum(support[..., focus], 1)
+        if focus is not None
+        else np.full(acc.shape, np.nan)
+    )
     return np.stack([acc, macro, recall], -1)
 
 
@@ -75,23 +85,46 @@ def compare(labels: np.ndarray, preds: dict, classes: list, q: QuestionKeys) -> 
     rng = np.random.default_rng(0)
     boot = rng.integers(0, n, size=(q.bootstrap, n))
     whole = np.arange(n)[None]
-    point = {a: _scores(confusions(labels, np.asarray(p)[:seeds], k, whole)[:, 0], focus) for a, p in preds.items()}
+    point = {
+        a: _scores(confusions(labels, np.asarray(p)[:seeds], k, whole)[:, 0], focus) for a, p in preds.items()
+    }
     lo_q, hi_q = (1 - q.confidence) / 2, 1 - (1 - q.confidence) / 2
-    resampled = {a: _scores(confusions(labels, np.asarray(p)[:seeds], k, boot), focus)  # seeds x B x 3
-                 for a, p in preds.items()}
-    out = {"n_test": int(n), "seeds": int(seeds), "baseline": q.baseline, "bootstrap": q.bootstrap,
-           "confidence": q.confidence, "focus_class": q.focus_class if focus is not None else None, "arms": {}}
+    resampled = {
+        a: _scores(confusions(labels, np.asarray(p)[:seeds], k, boot), focus)  # seeds x B x 3
+        for a, p in preds.items()
+    }
+    out = {
+        "n_test": int(n),
+        "seeds": int(seeds),
+        "baseline": q.baseline,
+        "bootstrap": q.bootstrap,
+        "confidence": q.confidence,
+        "focus_class": q.focus_class if focus is not None else None,
+        "arms": {},
+    }
     names = METRICS if focus is not None else METRICS[:2]  # no focus class in this dataset: no recall column
     for arm, s in point.items():
-        entry = {m: {"mean": float(np.mean(s[:, i])), "std": float(np.std(s[:, i], ddof=1)) if seeds > 1 else 0.0,
-                     "seeds": [float(v) for v in s[:, i]]} for i, m in enumerate(names)}
+        entry = {
+            m: {
+                "mean": float(np.mean(s[:, i])),
+                "std": float(np.std(s[:, i], ddof=1)) if seeds > 1 else 0.0,
+                "seeds": [float(v) for v in s[:, i]],
+            }
+            for i, m in enumerate(names)
+        }
         if arm != q.baseline and q.baseline in point:
-            diff = (resampled[arm] - resampled[q.baseline]).mean(0)     # B x 3: mean over seeds, paired
+            diff = (resampled[arm] - resampled[q.baseline]).mean(0)  # B x 3: mean over seeds, paired
             delta = (s - point[q.baseline]).mean(0)
-            entry["change"] = {m: {"delta": float(delta[i]),
-                                   "interval": [float(np.nanquantile(diff[:, i], lo_q)),
-                                                float(np.nanquantile(diff[:, i], hi_q))]}
-                               for i, m in enumerate(names)}
+            entry["change"] = {
+                m: {
+                    "delta": float(delta[i]),
+                    "interval": [
+                        float(np.nanquantile(diff[:, i], lo_q)),
+                        float(np.nanquantile(diff[:, i], hi_q)),
+                    ],
+                }
+                for i, m in enumerate(names)
+            }
         out["arms"][arm] = entry
     return out
 
@@ -106,35 +139,46 @@ def verdict(change: dict) -> str:
     return "no detectable change (interval contains 0)"
 
 
-ARM_TITLES = {"classical": "classical augmentation", "smote": "classical + SMOTE",
-              "gan_fill": "classical + GAN (fill to the rebalance target)",
-              "gan_half": "classical + GAN (half of the fill)"}
+ARM_TITLES = {
+    "classical": "classical augmentation",
+    "smote": "classical + SMOTE",
+    "gan_fill": "classical + GAN (fill to the rebalance target)",
+    "gan_half": "classical + GAN (half of the fill)",
+}
 
 
 def table(results: dict, dataset: str, protocol: str, training: str) -> str:
     """reports/tables/question_<dataset>.md."""
     r = results
     focus = r["focus_class"] or "focus-class"
-    lines = [f"# Does GAN oversampling help a strong classifier? ({dataset})", "",
-             f"- Split: {protocol}. Test faces: {r['n_test']}; {r['seeds']} seeds per arm, arms paired by seed.",
-             f"- Every arm: the cnn network with online classical augmentation; {training}.",
-             f"- Change = mean over seeds of (arm - {r['baseline']}); {r['confidence']:.0%} interval: paired "
-             f"bootstrap over the test faces ({r['bootstrap']} resamples, the same for every arm and seed).",
-             "- Selection: epochs and the kept checkpoint are chosen on validation, never on the test split.",
-             "",
-             f"| arm | accuracy | macro-F1 | {focus} recall | change in accuracy | change in macro-F1 "
-             f"| change in {focus} recall | verdict (macro-F1) |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"# Does GAN oversampling help a strong classifier? ({dataset})",
+        "",
+        f"- Split: {protocol}. Test faces: {r['n_test']}; {r['seeds']} seeds per arm, arms paired by seed.",
+        f"- Every arm: the cnn network with online classical augmentation; {training}.",
+        f"- Change = mean over seeds of (arm - {r['baseline']}); {r['confidence']:.0%} interval: paired "
+        f"bootstrap over the test faces ({r['bootstrap']} resamples, the same for every arm and seed).",
+        "- Selection: epochs and the kept checkpoint are chosen on validation, never on the test split.",
+        "",
+        f"| arm | accuracy | macro-F1 | {focus} recall | change in accuracy | change in macro-F1 "
+        f"| change in {focus} recall | verdict (macro-F1) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+
     def cell(e, m):
         if m not in e:
             return "n/a"
-        return (f"{e[m]['mean']:.3f} ± {e[m]['std']:.3f}" if m == "macro_f1"
-                else f"{100 * e[m]['mean']:.2f} ± {100 * e[m]['std']:.2f}")
+        return (
+            f"{e[m]['mean']:.3f} ± {e[m]['std']:.3f}"
+            if m == "macro_f1"
+            else f"{100 * e[m]['mean']:.2f} ± {100 * e[m]['std']:.2f}"
+        )
 
     def change(ch, m):
         if m not in ch:
             return "n/a"
-        return f"{100 * ch[m]['delta']:+.2f} [{100 * ch[m]['interval'][0]:+.2f}, {100 * ch[m]['interval'][1]:+.2f}]"
+        lo, hi = ch[m]["interval"]
+        return f"{100 * ch[m]['delta']:+.2f} [{100 * lo:+.2f}, {100 * hi:+.2f}]"
 
     for arm, e in r["arms"].items():
         title = ARM_TITLES.get(arm, arm)

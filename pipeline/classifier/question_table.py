@@ -37,19 +37,29 @@ def arm_predictions(folder: Path, keys: EvalKeys) -> tuple[dict, np.ndarray, lis
     for sub in proto["runs"]:
         rows = load_rows(folder / sub)
         if ids is not None and not np.array_equal(ids, rows["test_ids"]):
-            raise PipelineError(f"{folder / sub}: its test rows differ from the other seeds' (one split per arm)")
+            raise PipelineError(
+                f"{folder / sub}: its test rows differ from the other seeds' (one split per arm)"
+            )
         ids, labels = rows["test_ids"], rows["test_labels"]
-        proba = predict_proba(load_model(folder / sub / "model.keras"), rows["test_images"],
-                              4 * manifest["train_params"]["batch"], flip=keys.tta_flip, crops=keys.tta_crops)
+        proba = predict_proba(
+            load_model(folder / sub / "model.keras"),
+            rows["test_images"],
+            4 * manifest["train_params"]["batch"],
+            flip=keys.tta_flip,
+            crops=keys.tta_crops,
+        )
         preds.append(proba.argmax(1))
         epochs.append(json.loads((folder / sub / "training.json").read_text())["best_epoch"])
     return manifest, (labels, ids), preds, {"evaluation": proto["evaluation"], "best_epochs": epochs}
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m pipeline.classifier.question_table",
-                                     description=__doc__.split("\n")[0])
-    parser.add_argument("--models", type=Path, required=True, help="models/question/<dataset> (one folder per arm)")
+    parser = argparse.ArgumentParser(
+        prog="python -m pipeline.classifier.question_table", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument(
+        "--models", type=Path, required=True, help="models/question/<dataset> (one folder per arm)"
+    )
     parser.add_argument("--metrics", type=Path, required=True, help="metrics.json to write")
     parser.add_argument("--table", type=Path, required=True, help="markdown table to write")
     args = parser.parse_args(argv)
@@ -64,19 +74,32 @@ def main(argv=None):
             skipped[arm] = manifest["skipped"]
             continue
         if truth is not None and not np.array_equal(truth[1], test[1]):
-            raise PipelineError(f"{args.models / arm}: tested on other faces than {q.all_arms[0]} (arms must share a split)")
+            raise PipelineError(
+                f"{args.models / arm}: tested on other faces than {q.all_arms[0]} (arms must share a split)"
+            )
         truth, preds[arm], info[arm] = test, arm_preds, summary
-        print(f"question_table {arm}: {len(arm_preds)} seeds, accuracy "
-              + ", ".join(f"{np.mean(p == test[0]):.4f}" for p in arm_preds))
+        print(
+            f"question_table {arm}: {len(arm_preds)} seeds, accuracy "
+            + ", ".join(f"{np.mean(p == test[0]):.4f}" for p in arm_preds)
+        )
     if q.baseline not in preds:
-        raise PipelineError(f"{args.models / q.baseline}: the baseline arm has no runs "
-                            f"({skipped.get(q.baseline, 'missing')})")
+        raise PipelineError(
+            f"{args.models / q.baseline}: the baseline arm has no runs ({skipped.get(q.baseline, 'missing')})"
+        )
     results = compare(truth[0], preds, classes, q)
-    results.update({"dataset": dataset, "profile": keys.profile, "skipped": skipped,
-                    "evaluation": info[q.baseline]["evaluation"],
-                    "best_epochs": {a: i["best_epochs"] for a, i in info.items()}})
-    training = (f"profile {keys.profile}, test-time augmentation flip={keys.tta_flip} crops={keys.tta_crops}; "
-                f"best epochs on validation: " + "; ".join(f"{a} {i['best_epochs']}" for a, i in info.items()))
+    results.update(
+        {
+            "dataset": dataset,
+            "profile": keys.profile,
+            "skipped": skipped,
+            "evaluation": info[q.baseline]["evaluation"],
+            "best_epochs": {a: i["best_epochs"] for a, i in info.items()},
+        }
+    )
+    training = (
+        f"profile {keys.profile}, test-time augmentation flip={keys.tta_flip} crops={keys.tta_crops}; "
+        f"best epochs on validation: " + "; ".join(f"{a} {i['best_epochs']}" for a, i in info.items())
+    )
     text = table(results, dataset, info[q.baseline]["evaluation"], training)
     if skipped:
         text += "\n" + "\n".join(f"- {a}: skipped: {why}" for a, why in skipped.items()) + "\n"

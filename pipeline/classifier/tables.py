@@ -70,7 +70,8 @@ def protocol_label(runs: dict) -> str:
 def main_table(runs: dict, peer: dict | None, published: dict = PUBLISHED) -> list[str]:
     kfold = any((m or {}).get("subject_kfold") for m in runs.values())  # CK+ / RaFD: the lab protocol too
     blocks = ["official", "thesis_random_split"] + (["subject_kfold"] if kfold else [])
-    folds = next((m["subject_kfold"].get("folds") for m in runs.values() if (m or {}).get("subject_kfold")), "")
+    folds = next((m["subject_kfold"].get("folds") for m in runs.values() if (m or {}).get("subject_kfold")),
+                 "")
     head = (f"| model / augmentation | thesis (published) | ours: {protocol_label(runs)}, accuracy "
             "| macro-F1 | ours: thesis random split (LEAKY), accuracy | macro-F1 |")
     if kfold:
@@ -81,7 +82,8 @@ def main_table(runs: dict, peer: dict | None, published: dict = PUBLISHED) -> li
         if (m or {}).get("skipped"):
             lines.append(f"| {title} | {quoted} | skipped: {m['skipped']} |" + " |" * (2 * len(blocks) - 1))
             continue
-        cells = [protocol_cell((m or {}).get(block), key) for block in blocks for key in ("accuracy", "macro_f1")]
+        cells = [protocol_cell((m or {}).get(block), key)
+                 for block in blocks for key in ("accuracy", "macro_f1")]
         if kfold and not (m or {}).get("subject_kfold") and m:
             cells[-2:] = ["not run (generated images)" if mode in ("gan", "transfer") else "not run", ""]
         lines.append(f"| {title} | {quoted} | " + " | ".join(cells) + " |")
@@ -92,7 +94,8 @@ def main_table(runs: dict, peer: dict | None, published: dict = PUBLISHED) -> li
                          f"| skipped: {peer['skipped']} |" + " |" * (2 * len(blocks) - 1))
         else:
             lines.append(f"| peer: {peer['peer']} (no training; on {peer['dataset']}) "
-                         f"| 65.9% / 0.640 (quoted) | {pct(peer['accuracy'])} | {num(peer['macro_f1'])}" + pad)
+                         f"| 65.9% / 0.640 (quoted) | {pct(peer['accuracy'])} | {num(peer['macro_f1'])}"
+                         + pad)
     return lines
 
 
@@ -186,7 +189,8 @@ def kfold_note(known: list) -> list[str]:
     kf = next((m["subject_kfold"] for m in known if m.get("subject_kfold")), None)
     if not kf:
         return []
-    return [f"- **subject k-fold** (the CK+ literature's protocol): {kf.get('evaluation', '')}. Every subject, "
+    return [f"- **subject k-fold** (the CK+ literature's protocol): {kf.get('evaluation', '')}. "
+            "Every subject, "
             "held-out ones included; only the modes without generated images (a GAN or transfer generator "
             "trained on the other folds' test subjects), so compare gan/transfer with the hold-out columns."]
 

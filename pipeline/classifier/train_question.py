@@ -1,4 +1,6 @@
-"""Stage `train_question@<dataset>-<arm>` (and `train_question_gan`): one arm of the thesis question (pipeline/classifier/question.py).
+"""Stage `train_question@<dataset>-<arm>` (and `train_question_gan`): one arm of the thesis question.
+
+The arms and their comparison: pipeline/classifier/question.py.
 
 Usage: python -m pipeline.classifier.train_question ARM --dataset NPZ [--added NPZ] --models DIR --live DIR
            --checkpoints DIR [--params FILE]
@@ -25,12 +27,17 @@ PARAMS = {"cnn": ArmCnnKeys, "question": QuestionTrainKeys, "distribute": Distri
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m pipeline.classifier.train_question",
-                                     description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m pipeline.classifier.train_question", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("arm", help=" | ".join(ARM_MODES))
     parser.add_argument("--dataset", type=Path, required=True, help="data/balanced/<dataset>/dataset.npz")
-    parser.add_argument("--added", type=Path, default=None,
-                        help="data/synthetic/<dataset>/dataset.npz (the gan arms: stage train_question_gan)")
+    parser.add_argument(
+        "--added",
+        type=Path,
+        default=None,
+        help="data/synthetic/<dataset>/dataset.npz (the gan arms: stage train_question_gan)",
+    )
     parser.add_argument("--models", type=Path, required=True, help="folder for the trained runs")
     parser.add_argument("--live", type=Path, required=True, help="dvclive folder for per-epoch metrics")
     parser.add_argument("--checkpoints", type=Path, required=True, help="resume folder (not a DVC output)")
@@ -41,13 +48,23 @@ def main(argv=None):
     cfg = arm_config(args.arm, load(ArmCnnKeys, "cnn"), q)
     mode = ARM_MODES[args.arm]
     if (mode == "gan") != (args.added is not None):
-        raise PipelineError(f"question arm {args.arm}: --added (the synthetic faces) is for the gan arms only")
+        raise PipelineError(
+            f"question arm {args.arm}: --added (the synthetic faces) is for the gan arms only"
+        )
     ds, generated, skip = mode_inputs(mode, args.dataset, args.added if mode == "gan" else None, cfg)
     if skip:
         train_lib.write_skipped(args.models, args.live, ds, args.arm, skip)
         return
-    train_lib.train_mode(ds, mode, arm_rows(args.arm, generated, cfg.seed), cfg, args.models, args.live,
-                         args.checkpoints, strategy=load(DistributeKeys, "distribute").strategy)
+    train_lib.train_mode(
+        ds,
+        mode,
+        arm_rows(args.arm, generated, cfg.seed),
+        cfg,
+        args.models,
+        args.live,
+        args.checkpoints,
+        strategy=load(DistributeKeys, "distribute").strategy,
+    )
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ import numpy as np
 
 from .errors import PipelineError
 from .outputs import atomic_path
-from .params import params_path
 
 SPLITS = ("train", "val", "test")
 
@@ -146,22 +145,3 @@ class FaceDataset:
             return cls(**data, extra=extra)
         except (KeyError, TypeError, ValueError) as exc:
             raise PipelineError(f"{path}: not a canonical dataset ({type(exc).__name__}: {exc})") from None
-
-
-PRIMARY_ORDER = ("fer2013", "ckplus", "rafd", "demo")
-
-
-def resolve_primary(data_params: dict, cropped_dir: Path | str = "data/cropped") -> Path:
-    """The cropped dataset the GAN + CNN chain uses: `data.primary`, where `auto` picks the first
-    of fer2013 > ckplus > rafd > demo present in `cropped_dir`."""
-    cropped_dir = Path(cropped_dir)
-    wanted = str((data_params or {}).get("primary", "auto"))
-    if wanted != "auto" and wanted not in PRIMARY_ORDER:
-        raise PipelineError(f"{params_path()}: data.primary={wanted!r} is not one of auto, "
-                            f"{', '.join(PRIMARY_ORDER)}")
-    for name in PRIMARY_ORDER if wanted == "auto" else (wanted,):
-        path = cropped_dir / f"{name}.npz"
-        if path.is_file():
-            return path
-    raise PipelineError(f"{cropped_dir}: no cropped dataset for data.primary={wanted} "
-                        "(run ingest and crop first)")

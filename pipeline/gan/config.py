@@ -125,15 +125,6 @@ class FeatureRunParams(Params):
     max_images: NonNegativeInt                # cap on training images (0 = all)
 
 
-class PrimaryKeys(Keys):
-    """`data.datasets`: `feature_gan.dataset: primary` is the first of them (training_data).
-
-    Same shape as the data family's `pipeline.data.config.DatasetsKeys` (one of the two can go at merge).
-    """
-
-    datasets: Annotated[list[Literal["fer2013", "ckplus", "rafd", "demo"]], Field(min_length=1)]
-
-
 Generator = Literal["per_class", "conditional"]
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.core.dataset import FaceDataset, resolve_primary
+from pipeline.core.dataset import FaceDataset
 from pipeline.core.errors import PipelineError
 
 
@@ -41,16 +41,6 @@ def class_seed(seed: int, name: str) -> int:
     import zlib
 
     return (int(seed) * 1000003 + zlib.crc32(name.encode())) % (2 ** 31)
-
-
-def feature_gan_sources(dataset: str, datasets: list[str], cropped: Path | str) -> list[str]:
-    """Which cropped sources feed the feature GAN: fer2013 | ckplus | both | primary (the first of
-    data.datasets)."""
-    if dataset == "both":
-        return ["fer2013", "ckplus"]
-    if dataset == "primary":
-        return [resolve_primary({"primary": datasets[0]}, cropped).stem]
-    return [dataset]
 
 
 def load_feature_images(sources: list[str], splits, cropped: Path | str) -> tuple[np.ndarray, dict]:

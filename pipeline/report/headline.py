@@ -4,7 +4,8 @@ results table made from them (reports/tables/results.md).
 Per dataset: accuracy and macro-F1 of every classifier mode on the dataset's honest protocol (the
 `official` block: FER-2013 PrivateTest, CK+ subject hold-out / k-fold), the peer model, the GANs'
 pooled Inception FID, GAN-train and GAN-test, the thesis question's macro-F1 changes against
-classical augmentation (the GAN-fill arm with its interval), the expression transfer's SSIM / PSNR; over datasets:
+classical augmentation (the GAN-fill arm with its interval), the expression transfer's SSIM / PSNR;
+over datasets:
 the SVMs' mean AUC for emotions and for action units. Every other figure stays in the stage's own
 metrics file.
 """
@@ -80,8 +81,8 @@ def headline(files: dict[str, dict]) -> dict:
             _put(out, ["svm", "emotion_mean_auc"], _num(np.mean(emotion)) if emotion else None)
             _put(out, ["svm", "au_mean_auc"], _num(np.mean(au)) if au else None)
         else:
-            raise PipelineError(f"report: unknown metrics name '{name}' (cnn_<mode>, cnn_peer, gan, question, "
-                                "svm, transfer)")
+            raise PipelineError(f"report: unknown metrics name '{name}' (cnn_<mode>, cnn_peer, gan, "
+                                "question, svm, transfer)")
     n = count_numbers(out)
     if n > MAX_NUMBERS:
         raise PipelineError(f"report: {n} headline numbers, more than {MAX_NUMBERS}")

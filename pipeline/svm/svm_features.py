@@ -41,7 +41,8 @@ def main(argv=None):
     parser.add_argument("--gan-models", type=Path, required=True,
                         help="folder of train_feature_gan@<run> model folders (models/feature_gan)")
     parser.add_argument("--cnn", type=Path, required=True,
-                        help="folder of the supervised CNN (model.keras) for the cnn control: train_classifier's classical model")
+                        help="folder of the supervised CNN (model.keras) for the cnn control: "
+                             "train_classifier's classical model")
     parser.add_argument("--features", type=Path, required=True, help="output folder")
     args = parser.parse_args(argv)
     seed = load(SeedKeys, "svm").seed

@@ -159,7 +159,8 @@ def test_a_model_weaker_on_validation_keeps_the_bundle_unless_replace_is_always(
     before = {p.name: p.read_bytes() for p in (tmp_path / "bundled").iterdir()}
     assert export_model.main(ARGS) is None
     assert {p.name: p.read_bytes() for p in (tmp_path / "bundled").iterdir()} == before
-    assert "below the bundled model's 0.9900 (bundle.replace: if_better_on_validation)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "below the bundled model's 0.9900 (bundle.replace: if_better_on_validation)" in out
     params = yaml.safe_load((tmp_path / "params.yaml").read_text())
     params["bundle"]["replace"] = "always"
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))

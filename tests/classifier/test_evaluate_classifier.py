@@ -42,7 +42,7 @@ def test_missing_or_leaky_runs_are_refused(workdir, tmp_path):
 def test_subject_kfold_is_scored_beside_official_and_official_stays_published(workdir):
     write_params(workdir / "params.yaml", protocols=["official", "subject_kfold"])
     metrics = train_and_evaluate("none")
-    assert metrics["subject_kfold"]["folds"] == 3 and "subject-independent 3-fold" in metrics["subject_kfold"][
-        "evaluation"]
+    kfold = metrics["subject_kfold"]
+    assert kfold["folds"] == 3 and "subject-independent 3-fold" in kfold["evaluation"]
     assert set(metrics["headline"]) >= {"official", "subject_kfold"}
     assert json.loads((workdir / "models/cnn/none/model.json").read_text())["protocol"] == "official"

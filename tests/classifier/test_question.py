@@ -13,8 +13,16 @@ from pipeline.core.errors import PipelineError
 
 from .helpers import TINY
 
-Q = {"arms": ["classical", "smote"], "gan_arms": ["gan_fill", "gan_half"], "baseline": "classical",
-     "seeds": 2, "epochs": 1, "bootstrap": 300, "confidence": 0.95, "focus_class": "disgust"}
+Q = {
+    "arms": ["classical", "smote"],
+    "gan_arms": ["gan_fill", "gan_half"],
+    "baseline": "classical",
+    "seeds": 2,
+    "epochs": 1,
+    "bootstrap": 300,
+    "confidence": 0.95,
+    "focus_class": "disgust",
+}
 CLASSES = ["angry", "disgust", "happy"]
 
 
@@ -25,12 +33,20 @@ def keys(**changes):
 def test_a_better_arm_gets_an_interval_above_zero_and_a_copy_one_around_zero():
     rng = np.random.default_rng(1)
     labels = rng.integers(0, 3, 600)
+
     def noisy(p_right):
-        return np.array([np.where(rng.random(600) < p_right, labels, rng.integers(0, 3, 600)) for _ in range(3)])
+        return np.array(
+            [np.where(rng.random(600) < p_right, labels, rng.integers(0, 3, 600)) for _ in range(3)]
+        )
+
     base = noisy(0.5)
-    r = question.compare(labels, {"classical": base, "better": noisy(0.8), "same": base.copy()}, CLASSES, keys())
+    r = question.compare(
+        labels, {"classical": base, "better": noisy(0.8), "same": base.copy()}, CLASSES, keys()
+    )
     better, same = r["arms"]["better"]["change"], r["arms"]["same"]["change"]
-    assert better["accuracy"]["interval"][0] > 0.15 and question.verdict(better["macro_f1"]).startswith("better")
+    assert better["accuracy"]["interval"][0] > 0.15 and question.verdict(better["macro_f1"]).startswith(
+        "better"
+    )
     assert same["accuracy"]["delta"] == 0 and same["accuracy"]["interval"] == [0.0, 0.0]
     assert "change" not in r["arms"]["classical"] and r["seeds"] == 3 and r["n_test"] == 600
     acc = np.mean(base[0] == labels)
@@ -59,14 +75,30 @@ def test_gan_half_keeps_half_of_each_class_and_gan_fill_all(workdir, demo_datase
 
 
 def args(arm, *extra):
-    return [arm, "--dataset", "data/balanced/dataset.npz", *extra, "--models", f"models/question/demo/{arm}",
-            "--live", f"reports/question/demo/{arm}/live", "--checkpoints", f"checkpoints/question/{arm}"]
+    return [
+        arm,
+        "--dataset",
+        "data/balanced/dataset.npz",
+        *extra,
+        "--models",
+        f"models/question/demo/{arm}",
+        "--live",
+        f"reports/question/demo/{arm}/live",
+        "--checkpoints",
+        f"checkpoints/question/{arm}",
+    ]
 
 
 def test_arms_train_seeds_on_one_split_and_the_table_compares_them(workdir):
-    (workdir / "params.yaml").write_text(yaml.safe_dump({"cnn": {**TINY, "protocols": ["thesis_random_split"],
-                                                                 "classical_in": []},
-                                                         "question": Q, "distribute": {"strategy": "none"}}))
+    (workdir / "params.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "cnn": {**TINY, "protocols": ["thesis_random_split"], "classical_in": []},
+                "question": Q,
+                "distribute": {"strategy": "none"},
+            }
+        )
+    )
     train_question.main(args("classical"))
     train_question.main(args("gan_fill", "--added", "data/synthetic/dataset.npz"))
     manifest = json.loads((workdir / "models/question/demo/classical/manifest.json").read_text())
@@ -77,8 +109,16 @@ def test_arms_train_seeds_on_one_split_and_the_table_compares_them(workdir):
     params = yaml.safe_load((workdir / "params.yaml").read_text())
     params["question"] = {**Q, "arms": ["classical"], "gan_arms": ["gan_fill"]}
     (workdir / "params.yaml").write_text(yaml.safe_dump(params))
-    out = question_table.main(["--models", "models/question/demo", "--metrics", "reports/question/demo/metrics.json",
-                               "--table", "reports/tables/question_demo.md"])
+    out = question_table.main(
+        [
+            "--models",
+            "models/question/demo",
+            "--metrics",
+            "reports/question/demo/metrics.json",
+            "--table",
+            "reports/tables/question_demo.md",
+        ]
+    )
     assert set(out["arms"]) == {"classical", "gan_fill"} and out["seeds"] == 2
     table = (workdir / "reports/tables/question_demo.md").read_text()
     assert "| classical + GAN (fill to the rebalance target) |" in table and "(baseline)" in table

@@ -46,7 +46,8 @@ def test_table_has_a_section_per_dataset_lists_present_modes_and_gan_provenance(
 
 
 def test_subject_kfold_columns_appear_for_a_lab_dataset_and_mark_generated_modes():
-    kf = {"evaluation": "subject-independent 10-fold (...)", "folds": 10, "accuracy": {"mean": 0.9, "std": 0.05},
+    kf = {"evaluation": "subject-independent 10-fold (...)", "folds": 10,
+          "accuracy": {"mean": 0.9, "std": 0.05},
           "macro_f1": {"mean": 0.85, "std": 0.04}}
     runs = {"none": {**metrics("none", 0.8, "ckplus"), "subject_kfold": kf},
             "gan": metrics("gan", 0.82, "ckplus")}

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import yaml
 
-from pipeline.core.dataset import FaceDataset, resolve_primary
+from pipeline.core.dataset import FaceDataset
 from pipeline.core.emotions import FER2013_CLASSES
 from pipeline.core.errors import PipelineError
 from pipeline.data import rebalance
@@ -126,14 +126,3 @@ def test_unknown_param_values(tmp_path, params, key):
     with pytest.raises(PipelineError, match=key):
         run(tmp_path, **params)
     assert not Path("data/balanced").exists()
-
-
-def test_resolve_primary(tmp_path):
-    for name in ("demo", "ckplus"):
-        (tmp_path / f"{name}.npz").write_bytes(b"")
-    assert resolve_primary({"primary": "auto"}, tmp_path).name == "ckplus.npz"
-    assert resolve_primary({"primary": "demo"}, tmp_path).name == "demo.npz"
-    with pytest.raises(PipelineError, match="data.primary=rafd"):
-        resolve_primary({"primary": "rafd"}, tmp_path)
-    with pytest.raises(PipelineError, match="data.primary='imagenet'"):
-        resolve_primary({"primary": "imagenet"}, tmp_path)

@@ -7,7 +7,6 @@ from pipeline.core.errors import PipelineError
 from pipeline.gan.training_data import (
     class_seed,
     class_training_images,
-    feature_gan_sources,
     load_feature_images,
 )
 
@@ -27,10 +26,7 @@ def test_class_seeds_differ_per_class_and_repeat():
 
 def test_feature_gan_reads_the_chosen_splits_of_each_source(demo_dataset, tmp_path):
     demo_dataset.save(tmp_path / "demo.npz")
-    assert feature_gan_sources("primary", ["demo", "fer2013"], tmp_path) == ["demo"]
-    assert feature_gan_sources("both", ["demo"], tmp_path) == ["fer2013", "ckplus"]
     images, counts = load_feature_images(["demo"], ("train", "val"), tmp_path)
     assert counts == {"demo": int(np.isin(demo_dataset.split, ["train", "val"]).sum())}
     assert len(images) == counts["demo"]
-    with pytest.raises(PipelineError, match="no cropped dataset"):
-        feature_gan_sources("primary", ["ckplus"], tmp_path)
+

@@ -55,8 +55,9 @@ def test_headline_holds_per_dataset_figures_and_at_most_40_numbers(tmp_path):
     assert out["fer2013"]["peer"] == {"accuracy": 0.66, "macro_f1": 0.64}
     assert out["ckplus"]["transfer"] == {"ssim": 0.66, "psnr": 19.6}
     assert out["svm"] == {"emotion_mean_auc": 0.8, "au_mean_auc": 0.6}
-    assert out["fer2013"]["question"] == {"gan_fill": {"macro_f1_change": -0.004, "low": -0.012, "high": 0.003},
-                                          "smote": {"macro_f1_change": 0.002}}
+    assert out["fer2013"]["question"] == {
+        "gan_fill": {"macro_f1_change": -0.004, "low": -0.012, "high": 0.003},
+        "smote": {"macro_f1_change": 0.002}}
     table = (tmp_path / "results.md").read_text()
     assert "| GAN fill -0.4 [-1.2, +0.3], SMOTE +0.2 | - |" in table
     assert "| figure | fer2013 | ckplus |" in table

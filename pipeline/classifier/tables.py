@@ -212,7 +212,10 @@ def dataset_section(reports: Path, gan_metrics: Path | None = None) -> list[str]
     th = next((m["thesis_random_split"] for m in known if m.get("thesis_random_split")), {})
     out = [
         f"Dataset: **{', '.join(datasets)}**. Training profile: **{', '.join(profiles)}** "
-        "(same network, seed and epochs for every mode; see README for the profiles).",
+        + ("(same network, seed and epochs for every mode; see README for the profiles)."
+           if len(profiles) == 1 else
+           "**NOT one run**: the modes come from different profiles (a partial rerun), so rows of different "
+           "profiles do not compare; see each mode's reports/cnn/<dataset>/<mode>/metrics.json."),
         "",
         f"- **official protocol**: {off.get('evaluation', 'n/a')}. Synthetic/oversampled images enter the "
         "training split only; checked on row ids.",

@@ -159,11 +159,21 @@ def results_table(head: dict, protocols: dict[str, str] | None = None) -> str:
 
 
 def protocols(files: dict[str, dict]) -> dict[str, str]:
-    """dataset -> the classifier's protocol and profile, as the stage metrics name them."""
-    found = {}
+    """dataset -> the classifier's protocol and profile, as the stage metrics name them; when the modes
+    of a dataset come from different profiles (a partial rerun), each profile with its modes."""
+    evaluation, by_profile = {}, {}
     for named, data in files.items():
         name = named.partition("@")[0]
         if name.startswith("cnn_") and name != "cnn_peer" and data.get("dataset") and data.get("official"):
-            found.setdefault(data["dataset"], f"{data['official'].get('evaluation', '?')} "
-                                              f"(profile {data.get('profile', '?')})")
+            ds = data["dataset"]
+            evaluation.setdefault(ds, data["official"].get("evaluation", "?"))
+            modes = by_profile.setdefault(ds, {}).setdefault(data.get("profile", "?"), [])
+            modes.append(data.get("mode", name.removeprefix("cnn_")))
+    found = {}
+    for ds, profiles in by_profile.items():
+        if len(profiles) == 1:
+            found[ds] = f"{evaluation[ds]} (profile {next(iter(profiles))})"
+        else:
+            found[ds] = (f"{evaluation[ds]}; NOT one run, the modes come from {len(profiles)} profiles: "
+                         + "; ".join(f"profile {p}: {', '.join(m)}" for p, m in profiles.items()))
     return found

@@ -57,3 +57,13 @@ def test_subject_kfold_columns_appear_for_a_lab_dataset_and_mark_generated_modes
     assert none.endswith("| 90.00% ± 5.00 | 0.850 ± 0.040 |") and "not run (generated images)" in gan
     assert tables.kfold_note([runs["none"]])[0].startswith("- **subject k-fold**")
     assert tables.main_table({"none": metrics("none", 0.8)}, None)[0].count("|") == 7  # no k-fold: as before
+
+
+def test_a_table_mixing_profiles_says_it_is_not_one_run(tmp_path):
+    runs = tmp_path / "cnn"
+    for mode, profile in (("none", "short"), ("classical", "long")):
+        (runs / "demo" / mode).mkdir(parents=True)
+        m = {**metrics(mode, 0.5), "profile": profile}
+        (runs / "demo" / mode / "metrics.json").write_text(json.dumps(m))
+    text = "\n".join(tables.dataset_section(runs / "demo"))
+    assert "Training profile: **long, short** **NOT one run**" in text

@@ -111,3 +111,13 @@ def test_folders_stand_for_every_dataset_under_them(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(PipelineError, match="empty: no metrics files"):
         report.main(["m.json", "--table", "t.md", "cnn=empty"])
+
+
+def test_modes_from_different_profiles_are_named_in_the_protocol_line(tmp_path):
+    args = write_run(tmp_path, datasets=("fer2013",))
+    m = json.loads((tmp_path / "cnn_fer2013_classical.json").read_text())
+    (tmp_path / "cnn_fer2013_classical.json").write_text(json.dumps({**m, "profile": "longer"}))
+    report.main(["reports/metrics.json", "--table", "results.md", *args])
+    table = (tmp_path / "results.md").read_text()
+    assert ("NOT one run, the modes come from 2 profiles: profile cpu: none, random_oversample, smote, gan, "
+            "transfer; profile longer: classical") in table

@@ -17,10 +17,10 @@ from pathlib import Path
 from ..core.cli import run_stage
 from ..core.distribute import DistributeKeys
 from ..core.errors import PipelineError
-from ..core.params import load
+from ..core.params import fail, load
 from . import train_lib
 from .config import ARM_MODES, ArmCnnKeys, QuestionTrainKeys
-from .protocols import mode_inputs
+from .protocols import evaluation_kind, mode_inputs
 from .question import arm_config, arm_rows
 
 PARAMS = {"cnn": ArmCnnKeys, "question": QuestionTrainKeys, "distribute": DistributeKeys}
@@ -52,6 +52,9 @@ def main(argv=None):
             f"question arm {args.arm}: --added (the synthetic faces) is for the gan arms only"
         )
     ds, generated, skip = mode_inputs(mode, args.dataset, args.added if mode == "gan" else None, cfg)
+    if evaluation_kind(ds, cfg.evaluation) == "subject_kfold":
+        raise fail("cnn.evaluation", f"{ds.source} is scored by subject k-fold, and the question pairs seeds "
+                                     f"on one split: hold subjects out (data.subject_holdout.test > 0)")
     if skip:
         train_lib.write_skipped(args.models, args.live, ds, args.arm, skip)
         return

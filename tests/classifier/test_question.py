@@ -131,3 +131,17 @@ def test_a_dataset_without_the_focus_class_has_no_recall_column():
     assert r["focus_class"] is None and set(r["arms"]["classical"]) == {"accuracy", "macro_f1"}
     assert "| n/a |" in question.table(r, "demo", "split", "training")
     json.dumps(r, allow_nan=False)
+
+
+def test_a_dataset_scored_by_subject_kfold_is_refused_with_the_key(workdir, demo_dataset):
+    from .helpers import held_out_copy
+
+    ds = held_out_copy(demo_dataset)
+    ds.split[:] = "train"  # no subjects held out: subject k-fold
+    ds.usage[:] = ""
+    ds.save(workdir / "data/balanced/dataset.npz")
+    (workdir / "params.yaml").write_text(yaml.safe_dump({"cnn": TINY, "question": Q,
+                                                         "distribute": {"strategy": "none"}}))
+    with pytest.raises(PipelineError, match="cnn.evaluation: .* subject k-fold.*data.subject_holdout.test"):
+        train_question.main(args("classical"))
+    assert not (workdir / "models/question/demo/classical").exists()

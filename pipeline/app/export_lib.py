@@ -91,9 +91,11 @@ def wilson(k: int, n: int, confidence: float) -> list[float]:
     return [float(centre - half), float(centre + half)]
 
 
-def published_run(folds_dir: Path, protocol: str) -> Path:
-    """The folder of the published run (the protocol's first) in train_classifier's folder."""
+def published_run(folds_dir: Path, protocol: str | None = None) -> Path:
+    """The folder of the published run (the protocol's first) in train_classifier's folder; no protocol:
+    the manifest's first, the one evaluate_classifier publishes."""
     manifest = json.loads((Path(folds_dir) / "manifest.json").read_text())
+    protocol = protocol or next(iter(manifest.get("protocols", {})), None)
     if protocol not in manifest.get("protocols", {}):
         raise PipelineError(f"{folds_dir}: no {protocol} run (the published model's protocol)")
     return Path(folds_dir) / manifest["protocols"][protocol]["runs"][0]
@@ -108,7 +110,7 @@ def read_run(folds_dir: Path, protocol: str) -> tuple[dict, dict]:
     return rows, json.loads((run / "training.json").read_text())
 
 
-def weaker_than_bundled(folds_dir: Path, metrics: dict, out: Path, keys) -> str | None:
+def weaker_than_bundled(folds_dir: Path, out: Path, keys) -> str | None:
     """Why the committed bundle stays (its validation accuracy is higher), or None.
 
     The choice is made on validation (PublicTest), never on the test split: a 20-epoch cpu-profile run
@@ -117,10 +119,7 @@ def weaker_than_bundled(folds_dir: Path, metrics: dict, out: Path, keys) -> str 
     if keys.replace == "always" or not bundled.is_file():
         return None
     kept = json.loads(bundled.read_text()).get("training", {}).get("best_val_accuracy")
-    protocol = "official" if "official" in metrics else next(
-        (k for k, v in metrics.items() if isinstance(v, dict) and "accuracy" in v), None)
-    run = published_run(folds_dir, protocol) if protocol else None
-    new = json.loads((run / "training.json").read_text()).get("best_val_accuracy") if run else None
+    new = json.loads((published_run(folds_dir) / "training.json").read_text()).get("best_val_accuracy")
     if kept is None or new is None or new >= kept:
         return None
     return (f"its validation accuracy {new:.4f} is below the bundled model's {kept:.4f} "

@@ -36,8 +36,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     keys, crop = load(BundleKeys, "bundle"), load(CropKeys, "crop")
     metrics = json.loads(args.metrics.read_text())
-    reason = export_lib.not_bundled(metrics, keys) or export_lib.weaker_than_bundled(args.runs, metrics,
-                                                                                     args.out, keys)
+    reason = (export_lib.not_bundled(metrics, keys)
+              or export_lib.weaker_than_bundled(args.runs, args.out, keys))
     if reason:
         args.out.mkdir(parents=True, exist_ok=True)
         print(f"export_model: {reason}: {args.out} is kept as it is")

@@ -51,9 +51,9 @@ def _scores(cm: np.ndarray, focus: int | None) -> np.ndarray:
     """(accuracy, macro-F1, focus-class recall) of confusion matrices cm[..., true, pred]."""
     tp = np.diagonal(cm, axis1=-2, axis2=-1).astype(float)
     support, predicted = cm.sum(-1).astype(float), cm.sum(-2).astype(float)
-    present = support > 0  # classes with test rows (as sklearn's
+    present = support > 0  # macro-F1 over the classes with rows in this (resampled) test set
     f1 = np.divide(2 * tp, support + predicted, out=np.zeros_like(tp), where=(support + predicted) > 0)
-    macro = np.sum(f1 * present, -1) / np.maximum(present.sum(-1), 1)  # labels= the test classes)
+    macro = np.sum(f1 * present, -1) / np.maximum(present.sum(-1), 1)
     acc = tp.sum(-1) / np.maximum(cm.sum((-2, -1)), 1)
     recall = (
         tp[..., focus] / np.maximum(support[..., focus], 1)

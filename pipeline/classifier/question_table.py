@@ -10,7 +10,6 @@ generated images) are listed with the reason.
 """
 
 import argparse
-import json
 from pathlib import Path
 
 import numpy as np
@@ -20,36 +19,32 @@ from ..core.errors import PipelineError
 from ..core.outputs import write_json, write_text
 from ..core.params import load
 from .config import EvalKeys, QuestionKeys
-from .inference import load_model, predict_proba
 from .question import compare, table
-from .scoring import load_rows, read_manifest
+from .scoring import read_manifest, score_run
 
 PARAMS = {"cnn": EvalKeys, "question": QuestionKeys}
 
 
-def arm_predictions(folder: Path, keys: EvalKeys) -> tuple[dict, np.ndarray, list[np.ndarray], dict]:
-    """(manifest, test labels, one prediction vector per seed, the runs' training summary)."""
+def arm_predictions(folder: Path, keys: EvalKeys) -> tuple[dict, tuple | None, list[np.ndarray], dict]:
+    """(manifest, (test labels, test ids), one prediction vector per seed, the runs' training summary).
+    Each run is scored as evaluate_classifier scores it (scoring.score_run: TTA, leak check)."""
     manifest = read_manifest(folder)
     if "skipped" in manifest:
         return manifest, None, [], {}
     proto = manifest["protocols"]["official"]
     labels, preds, ids, epochs = None, [], None, []
     for sub in proto["runs"]:
-        rows = load_rows(folder / sub)
-        if ids is not None and not np.array_equal(ids, rows["test_ids"]):
+        with np.load(folder / sub / "rows.npz", allow_pickle=False) as z:
+            run_ids = z["test_ids"]
+        if ids is not None and not np.array_equal(ids, run_ids):
             raise PipelineError(
                 f"{folder / sub}: its test rows differ from the other seeds' (one split per arm)"
             )
-        ids, labels = rows["test_ids"], rows["test_labels"]
-        proba = predict_proba(
-            load_model(folder / sub / "model.keras"),
-            rows["test_images"],
-            4 * manifest["train_params"]["batch"],
-            flip=keys.tta_flip,
-            crops=keys.tta_crops,
-        )
-        preds.append(proba.argmax(1))
-        epochs.append(json.loads((folder / sub / "training.json").read_text())["best_epoch"])
+        m, labels, pred = score_run(folder / sub, "official", manifest["train_params"]["batch"], keys,
+                                    manifest["classes"])
+        ids = run_ids
+        preds.append(pred)
+        epochs.append(m["best_epoch"])
     return manifest, (labels, ids), preds, {"evaluation": proto["evaluation"], "best_epochs": epochs}
 
 

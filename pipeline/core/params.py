@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
 from .errors import PipelineError
 
@@ -20,6 +20,16 @@ class Params(BaseModel):
     """Base of every params model: unknown keys and wrong types are errors, values are frozen."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, protected_namespaces=())
+
+
+def distinct(what: str) -> AfterValidator:
+    """A list/tuple key whose items may each appear once: Annotated[list[X], distinct("dataset")]."""
+    def check(value):
+        if len(set(value)) != len(value):
+            raise ValueError(f"each {what} at most once")
+        return value
+
+    return AfterValidator(check)
 
 
 class Keys(Params):

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StrictBool, ValidationError, field_validator
 
-from pipeline.core.params import Keys, Params
+from pipeline.core.params import Keys, Params, distinct
 
 PositiveInt = Annotated[int, Field(strict=True, gt=0)]
 NonNegativeInt = Annotated[int, Field(strict=True, ge=0)]
@@ -58,14 +58,7 @@ DatasetName = Literal["fer2013", "ckplus", "rafd", "demo"]
 
 class DatasetsKeys(Keys):
     """`data.datasets`: the datasets the GAN + CNN chain runs on, each once (every one must be cropped)."""
-    datasets: Annotated[list[DatasetName], Field(min_length=1)]
-
-    @field_validator("datasets")
-    @classmethod
-    def _distinct(cls, value):
-        if len(set(value)) != len(value):
-            raise ValueError("each dataset at most once")
-        return value
+    datasets: Annotated[list[DatasetName], Field(min_length=1), distinct("dataset")]
 
 
 # ---- crop ------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, NonNegativeInt, PositiveInt, StrictBool, confloat, field_validator
 
-from pipeline.core.params import Keys, Params, fail, load
+from pipeline.core.params import Keys, Params, distinct, fail, load
 
 Rate = confloat(gt=0, lt=1)
 Augmentation = Literal["translation", "cutout", "brightness", "contrast"]
@@ -39,18 +39,12 @@ class GANCoreKeys(Keys):
     sample_every: PositiveInt                 # epochs between sample grids
     divergence_patience: PositiveInt          # epochs of a collapsed D before stopping
     # Data-efficient training (each off = the DCGAN paper's reference; pipeline.gan.diffaugment, losses)
-    diffaugment: tuple[Augmentation, ...]     # DiffAugment policies on real and fake before D; () = off
+    # DiffAugment policies on real and fake before D; () = off
+    diffaugment: Annotated[tuple[Augmentation, ...], distinct("policy")]
     ema: confloat(ge=0, lt=1)                 # decay of G's weight average used for sampling; 0 = off
     d_reg: Literal["none", "spectral", "r1"]  # discriminator regularisation
     r1_gamma: confloat(ge=0)                  # R1 weight (d_reg r1): gamma / 2 * E ||grad D(real)||^2
     loss: Literal["bce", "hinge"]
-
-    @field_validator("diffaugment")
-    @classmethod
-    def _distinct(cls, value):
-        if len(set(value)) != len(value):
-            raise ValueError("each policy at most once")
-        return value
 
 
 class GANKeys(GANCoreKeys):

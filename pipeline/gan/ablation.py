@@ -1,134 +1,165 @@
-"""reports/tables/gan_ablation.md: one row per GAN run (a DVC experiment or a metrics file), by hand.
+"""The GAN ablation's scores and table: each variant's fakes against the real faces of each class.
 
-    python -m pipeline.gan.ablation --out reports/tables/gan_ablation.md --exps
-    python -m pipeline.gan.ablation --out reports/tables/gan_ablation.md --metrics paper=a.json da=b.json
-
-`--exps` reads reports/gan/fer2013/metrics.json from every DVC experiment of the repository (each
-`dvc exp run -n <name> ... gan_metrics` commits it under refs/exps/.../<name>, read back with git
-here: no experiment is applied to the workspace); `--metrics NAME=PATH` adds files. Each row
-says what its run changed (from the training cards inside the metrics: DiffAugment, EMA, D
-regularisation, loss, conditional), its budget, and the issue's targets on FER-2013: pooled
-Inception FID <= 60 on >= 10k fakes, GAN-train >= 0.40, GAN-test >= real-trained accuracy - 0.05.
+Inception-v3 pool3 features (the FID space) of `samples_per_class` fakes per class and variant and of
+up to `real_max_images` real training faces per class; per class the unbiased KID (the figure that
+stays honest on a few hundred images) and improved precision (fidelity) / recall (diversity), and a
+FID marked not comparable below 2,048 images. Features are kept in pieces under the stage's
+checkpoints, keyed by the generator file and the settings, so adding a variant featurises only it.
 """
 
-import argparse
-import json
-import subprocess
+import hashlib
 from pathlib import Path
 
-from pipeline.core.cli import run_stage
+import numpy as np
 
-METRICS_PATH = "reports/gan/fer2013/metrics.json"  # each experiment's gan_metrics@fer2013 output
-TARGETS = {"fid": 60.0, "fid_min_fakes": 10_000, "gan_train": 0.40, "gan_test_gap": 0.05}
+from pipeline.core.checkpoint import fingerprint
+from pipeline.core.errors import PipelineError
 
+from .distribution_metrics import FID_MIN_SAMPLES, fid, kid, precision_recall
+from .real_faces import capped_rows, dataset_digest, resumable_features
+from .samples import generate_images
 
-def experiment_metrics(repo: Path | str = ".", path: str = METRICS_PATH) -> dict:
-    """{experiment name: metrics} for every DVC experiment ref (refs/exps/<xx>/<baseline>/<name>)."""
-    from pipeline.core.errors import PipelineError
-
-    listed = subprocess.run(["git", "-C", str(repo), "for-each-ref", "--format=%(refname) %(objectname)",
-                             "refs/exps"], capture_output=True, text=True)
-    if listed.returncode:
-        raise PipelineError(f"{repo}: not a git repository with DVC experiments ({listed.stderr.strip()})")
-    refs = listed.stdout.split("\n")
-    found = {}
-    for line in filter(None, refs):
-        ref, sha = line.split()
-        parts = ref.split("/")
-        if len(parts) < 5 or parts[2] in ("exec", "runs", "celery", "temp"):
-            continue  # DVC's own bookkeeping refs, not experiments
-        shown = subprocess.run(["git", "-C", str(repo), "show", f"{sha}:{path}"], capture_output=True,
-                               text=True)
-        if shown.returncode == 0:
-            found[parts[-1]] = json.loads(shown.stdout)
-    return found
+KID_SCALE = 1000.0  # KID is reported x 10^3, as in the DiffAugment and StyleGAN2-ADA papers
 
 
-def row(name: str, metrics: dict) -> dict:
-    """One ablation row's figures (None where the run has none)."""
-    from .gan_table import run_config, variant_label
+def file_digest(path: Path) -> str:
+    h = hashlib.sha1()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()[:16]
 
-    head = metrics.get("headline", {})
-    cards = metrics.get("training", {}).values()
-    inc = (metrics.get("inception") or {}).get("pooled") or {}
-    n_fake = (inc.get("fid") or {}).get("n_a")
-    real = head.get("real_baseline_accuracy")
-    cfg = run_config(metrics)
-    out = {
-        "name": name, "variant": variant_label(metrics), "dataset": metrics.get("dataset"),
-        "profile": metrics.get("profile"), "epochs": cfg.get("epochs"), "batch": cfg.get("batch_size"),
-        "hours": sum(c.get("train_seconds_total", 0.0) for c in cards) / 3600,
-        "fid": head.get("fid_inception_pooled"), "n_fake_inception": n_fake,
-        "floor": head.get("fid_inception_floor"), "kid": head.get("kid_inception_pooled"),
-        "precision": head.get("precision_inception"), "recall": head.get("recall_inception"),
-        "fid_domain": head.get("fid_domain_pooled"), "gan_train": head.get("gan_train_accuracy"),
-        "gan_test": head.get("gan_test_accuracy"), "real": real,
-    }
-    enough = (n_fake or 0) >= TARGETS["fid_min_fakes"]
-    checks = [out["fid"] is not None and enough and out["fid"] <= TARGETS["fid"],
-              out["gan_train"] is not None and out["gan_train"] >= TARGETS["gan_train"],
-              None not in (out["gan_test"], real) and out["gan_test"] >= real - TARGETS["gan_test_gap"]]
-    out["targets_met"] = sum(checks)
+
+def check_variant_cards(cards: dict, variant: str, options: dict, where: str) -> None:
+    """The models of `variant` were trained with its options now in params (else they are stale)."""
+    for name, card in cards.items():
+        trained = card.get("options")
+        if trained != options:
+            raise PipelineError(f"{where}/{name}/training.json: trained with options {trained}, but "
+                                f"gan_ablation.variants.{variant} is {options} "
+                                f"(rerun train_gan_ablation@{variant})")
+
+
+def real_class_features(ds, classes, cfg, extractor, folder: Path) -> dict:
+    """{class: Inception features of up to real_max_images real training faces of that class}."""
+    real = ~ds.synthetic & (ds.split == "train")
+    key = fingerprint(dataset_digest(ds), cfg.real_max_images, cfg.seed)
+    out = {}
+    for name in classes:
+        rows = capped_rows(real & (ds.labels == ds.classes.index(name)), cfg.real_max_images, cfg.seed)
+        out[name] = resumable_features(extractor, ds.images[rows], folder / f"real_{key}", name,
+                                       progress=f"gan_ablation: real {name}")
     return out
 
 
-def _f(x, digits=3):
+def fake_features(generators, name: str, label: int, cfg, extractor, folder: Path, variant: str):
+    """Inception features of the variant's fakes of one class (seeded: every variant sees the same z)."""
+    key = fingerprint(file_digest(Path(generators.where(name)) / "generator.keras"), cfg.samples_per_class,
+                      cfg.seed, label)
+    images = generate_images(generators.load(name), cfg.samples_per_class, seed=cfg.seed * 1000 + label + 1)
+    return resumable_features(extractor, images, folder / f"fake_{variant}_{key}", name,
+                              progress=f"gan_ablation: {variant} {name}")
+
+
+def class_scores(real: np.ndarray, fake: np.ndarray, cfg) -> dict:
+    k = kid(fake, real, subsets=cfg.kid_subsets, subset_size=cfg.kid_subset_size, seed=cfg.seed)
+    pr = precision_recall(real, fake, k=cfg.pr_k)
+    f = fid(fake, real)
+    return {"kid_x1000": None if k["value"] is None else k["value"] * KID_SCALE,
+            "kid_std_x1000": None if k["std"] is None else k["std"] * KID_SCALE,
+            "kid": k, "precision": pr["precision"], "recall": pr["recall"], "pr": pr,
+            "fid": f.get("value"), "fid_comparable": min(len(real), len(fake)) >= FID_MIN_SAMPLES,
+            "n_real": len(real), "n_fake": len(fake)}
+
+
+def summary(scores: dict, cards: dict) -> dict:
+    """A variant's row: mean over classes, training work and time."""
+    def mean(key):
+        values = [s[key] for s in scores.values() if s.get(key) is not None]
+        return float(np.mean(values)) if values else None
+
+    seconds = sum(c.get("train_seconds_total", 0.0) for c in cards.values())
+    passes = sum(c.get("images", 0) * c.get("epochs", 0) for c in cards.values())
+    return {"kid_x1000_mean": mean("kid_x1000"), "precision_mean": mean("precision"),
+            "recall_mean": mean("recall"), "train_seconds": seconds, "image_passes": passes,
+            "images_per_second": passes / seconds if seconds else None}
+
+
+def compare(variants: dict, reference: str) -> dict:
+    """Per variant: KID change against the reference per class, and whether it is lower in every class.
+
+    'Lower' counts only when the gap exceeds both runs' KID subset std (the spread of the estimate)."""
+    ref = variants[reference]["classes"]
+    out = {}
+    for name, v in variants.items():
+        deltas, better = {}, []
+        for c, s in v["classes"].items():
+            r = ref.get(c, {})
+            if s["kid_x1000"] is None or r.get("kid_x1000") is None:
+                continue
+            deltas[c] = s["kid_x1000"] - r["kid_x1000"]
+            noise = max(s["kid_std_x1000"] or 0.0, r["kid_std_x1000"] or 0.0)
+            better.append(deltas[c] < -noise)
+        out[name] = {"kid_x1000_change": deltas, "better_in_every_class": bool(better) and all(better)}
+    return out
+
+
+def _f(x, digits=2):
     return "n/a" if x is None else f"{x:.{digits}f}"
 
 
-def ablation_table(rows: list[dict]) -> str:
-    lines = [
-        "# GAN ablation: one option at a time against the DCGAN paper's reference",
-        "",
-        "| run | variant | epochs | batch | train h | Inception FID (n fakes) | floor | KID | precision | "
-        "recall | domain FID | GAN-train | GAN-test | real CNN | targets |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-    ]
-    for r in rows:
-        lines.append(
-            f"| {r['name']} | {r['variant']} | {r['epochs']} | {r['batch']} | {r['hours']:.2f} | "
-            f"{_f(r['fid'], 1)} (n={r['n_fake_inception'] or 'n/a'}) | {_f(r['floor'], 1)} | "
-            f"{_f(r['kid'], 4)} | "
-            f"{_f(r['precision'])} | {_f(r['recall'])} | {_f(r['fid_domain'], 2)} | {_f(r['gan_train'])} | "
-            f"{_f(r['gan_test'])} | {_f(r['real'])} | {r['targets_met']}/3 |")
-    lines += [
-        "",
-        f"Targets (issue, FER-2013, cpu profile): pooled Inception FID <= {TARGETS['fid']:.0f} on >= "
-        f"{TARGETS['fid_min_fakes']:,} class-balanced fakes against the whole training split; GAN-train >= "
-        f"{TARGETS['gan_train']:.2f}; GAN-test >= the real-trained CNN's accuracy - "
-        f"{TARGETS['gan_test_gap']:.2f}. "
-        "Precision is fidelity (fakes on the real manifold), recall diversity (reals on the fake "
-        "manifold; Kynkaanniemi et al. 2019, k=3). Train hours add every model of the run on 2 CPU cores.",
-    ]
+def ablation_table(metrics: dict) -> str:
+    """reports/tables/gan_ablation.md from the gan_ablation stage's metrics."""
+    classes = metrics["classes"]
+    b = metrics["budget"]
+    head = " | ".join(f"{c} KID x1e3 (P / R)" for c in classes)
+    lines = [f"# GAN ablation: one option at a time against the DCGAN paper's reference "
+             f"({metrics['dataset']})",
+             "",
+             f"Budget shared by every row: {b['epochs']} epochs over the real training faces of "
+             f"{', '.join(f'{c} ({n:,})' for c, n in b['images'].items())} "
+             f"(cap {b['max_images'] or 'none'} per class), batch {b['batch_size']}, one DCGAN per class. "
+             f"Scored on {metrics['samples_per_class']:,} fakes per class against up to "
+             f"{metrics['real_max_images'] or 'all'} real training faces of that class, Inception-v3 pool3.",
+             "",
+             f"| variant | options | {head} | mean KID x1e3 | vs reference | train min | img/s |",
+             "| --- | --- | " + " | ".join("---" for _ in classes) + " | --- | --- | --- | --- |"]
+    for name, v in metrics["variants"].items():
+        cells = []
+        for c in classes:
+            s = v["classes"].get(c)
+            cells.append("n/a" if not s else f"{_f(s['kid_x1000'])} +- {_f(s['kid_std_x1000'])} "
+                                              f"({_f(s['precision'])} / {_f(s['recall'])})")
+        cmp_ = metrics["comparison"].get(name, {})
+        change = cmp_.get("kid_x1000_change", {})
+        vs = ("reference" if name == metrics["reference"] else
+              ", ".join(f"{c} {d:+.2f}" for c, d in change.items()) +
+              (" (lower in every class)" if cmp_.get("better_in_every_class") else ""))
+        s = v["summary"]
+        lines.append(f"| {name} | {v['label']} | " + " | ".join(cells) +
+                     f" | {_f(s['kid_x1000_mean'])} | {vs or 'n/a'} | {_f(s['train_seconds'] / 60, 1)} | "
+                     f"{_f(s['images_per_second'], 0)} |")
+    lines += ["", metrics["verdict"], "",
+              "KID: unbiased, cubic kernel, mean +- std over subsets (lower is better; ~0 for two samples of "
+              "one distribution). Precision = fakes on the real manifold (fidelity), recall = reals on the "
+              "fake manifold (diversity), Kynkaanniemi et al. 2019, k-NN balls. The reference set is the "
+              "real *training* faces of the class (as for FID), so these figures choose among variants "
+              "without touching a test face; the cpu profile's gan.* options are chosen from this table. "
+              "Pooled FID-10k, GAN-train and GAN-test of the chosen variant at the full budget: "
+              "reports/tables/gan_table1_fer2013.md."]
+    if metrics.get("note"):
+        lines += ["", metrics["note"]]
     return "\n".join(lines) + "\n"
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", required=True, help="ablation table (.md)")
-    parser.add_argument("--exps", action="store_true", help="every DVC experiment's " + METRICS_PATH)
-    parser.add_argument("--repo", default=".", help="git repository of the experiments (with --exps)")
-    parser.add_argument("--metrics", nargs="*", default=[], metavar="NAME=PATH", help="metrics files")
-    args = parser.parse_args(argv)
-
-    from pipeline.core.errors import PipelineError
-    from pipeline.core.outputs import write_text
-
-    runs = experiment_metrics(args.repo) if args.exps else {}
-    for item in args.metrics:
-        name, sep, path = item.partition("=")
-        if not sep:
-            raise PipelineError(f"{item}: expected NAME=PATH")
-        try:
-            runs[name] = json.loads(Path(path).read_text())
-        except (OSError, ValueError) as exc:
-            raise PipelineError(f"{path}: not a readable metrics file ({exc})") from None
-    if not runs:
-        raise PipelineError(f"{args.out}: no runs (no DVC experiment holds {METRICS_PATH}; name files "
-                            "with --metrics NAME=PATH)")
-    write_text(args.out, ablation_table([row(n, m) for n, m in runs.items()]))
-    print(f"ablation: {len(runs)} runs -> {args.out}")
-
-
-if __name__ == "__main__":
-    run_stage(main)
+def verdict(metrics: dict) -> str:
+    helped = [n for n, c in metrics["comparison"].items()
+              if n != metrics["reference"] and c["better_in_every_class"]]
+    ref = metrics["reference"]
+    if not metrics["comparison"]:
+        return "No Inception figures, so no variant can be compared (see the note)."
+    if helped:
+        return (f"Lower KID than the reference ({ref}) in every class, beyond the estimate's spread: "
+                f"{', '.join(helped)}.")
+    return (f"No variant has a lower KID than the reference ({ref}) in every class beyond the "
+            "estimate's spread.")

@@ -19,8 +19,8 @@ Augmentation = Literal["translation", "cutout", "brightness", "contrast"]
 Beta = confloat(ge=0, lt=1)
 
 
-class GANCoreKeys(Keys):
-    """A DCGAN run less its budget (epochs, image cap): what the feature GAN's runs share."""
+class GANArchKeys(Keys):
+    """A DCGAN run less its budget and its data-efficient options: what the GAN ablation's variants share."""
 
     batch_size: PositiveInt
     latent_dim: PositiveInt
@@ -38,6 +38,24 @@ class GANCoreKeys(Keys):
     jit_compile: StrictBool
     sample_every: PositiveInt                 # epochs between sample grids
     divergence_patience: PositiveInt          # epochs of a collapsed D before stopping
+
+
+class GANOptions(Params):
+    """The data-efficient options of a DCGAN run; the defaults are the DCGAN paper's reference (all off).
+
+    A `gan_ablation.variants` entry names only the options it turns on (train_gan_ablation).
+    """
+
+    diffaugment: Annotated[tuple[Augmentation, ...], distinct("policy")] = ()
+    ema: confloat(ge=0, lt=1) = 0.0
+    d_reg: Literal["none", "spectral", "r1"] = "none"
+    r1_gamma: confloat(ge=0) = 10.0
+    loss: Literal["bce", "hinge"] = "bce"
+
+
+class GANCoreKeys(GANArchKeys):
+    """A DCGAN run less its budget (epochs, image cap): what the feature GAN's runs share."""
+
     # Data-efficient training (each off = the DCGAN paper's reference; pipeline.gan.diffaugment, losses)
     # DiffAugment policies on real and fake before D; () = off
     diffaugment: Annotated[tuple[Augmentation, ...], distinct("policy")]
@@ -117,6 +135,38 @@ class FeatureRunParams(Params):
     splits: Annotated[tuple[Literal["train", "val", "test"], ...], Field(min_length=1)]
     epochs: PositiveInt
     max_images: NonNegativeInt                # cap on training images (0 = all)
+
+
+class AblationBudgetKeys(Keys):
+    """gan_ablation: the data and budget every variant of the GAN ablation trains at (train_gan_ablation)."""
+
+    dataset: str                              # data/balanced/<dataset>/dataset.npz
+    classes: Annotated[tuple[str, ...], Field(min_length=1), distinct("class")]
+    epochs: PositiveInt
+    max_images: NonNegativeInt                # cap on training images per class (0 = all)
+
+
+class AblationScoreKeys(Keys):
+    """gan_ablation (stage gan_ablation): how each variant's fakes are scored against the real faces."""
+
+    classes: Annotated[tuple[str, ...], Field(min_length=1), distinct("class")]
+    variants: Annotated[dict[str, GANOptions], Field(min_length=1)]
+    reference: str                            # the variant the others are compared with (all options off)
+    samples_per_class: Annotated[int, Field(ge=2)]
+    real_max_images: NonNegativeInt           # real training faces per class featurised (0 = all)
+    fid_batch: PositiveInt
+    kid_subsets: PositiveInt
+    kid_subset_size: Annotated[int, Field(ge=2)]
+    pr_k: PositiveInt
+    seed: NonNegativeInt
+
+    @field_validator("reference")
+    @classmethod
+    def _listed(cls, value, info):
+        variants = info.data.get("variants") or {}
+        if value not in variants:
+            raise ValueError(f"'{value}' is not one of gan_ablation.variants ({', '.join(variants)})")
+        return value
 
 
 Generator = Literal["per_class", "conditional"]

@@ -118,8 +118,8 @@ def table1(metrics: dict) -> str:
         "",
         f"- {sentence}",
         "",
-        "Ablation (one `dvc exp run -S gan.<option>=...` per row, docs/gan.md): "
-        "reports/tables/gan_ablation.md (`python -m pipeline.gan.ablation`).",
+        "Ablation (each option alone against the reference at a short shared budget, stages "
+        "train_gan_ablation@<variant> + gan_ablation, docs/gan.md): reports/tables/gan_ablation.md.",
         "",
         "**Comparability.** The published FIDs come with no sample count, reference set or extractor "
         "details; ours is the standard TF Inception-v3 pool3 FID of class-balanced fakes against real "

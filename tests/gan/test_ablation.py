@@ -1,79 +1,146 @@
-"""The ablation table: rows from DVC experiment refs (read with git) and from named metrics files."""
+"""The GAN ablation stages: train_gan_ablation@<variant> (resumable per class), gan_ablation (scoring)."""
 
 import json
-import subprocess
 
+import numpy as np
 import pytest
+import yaml
 
 from pipeline.core.errors import PipelineError
 
+from .conftest import write_tiny_params
 
-def metrics(fid=None, n_fake=10_003, gan_train=0.45, gan_test=0.60, real=0.62, generator="per_class", **cfg):
-    config = {"epochs": 40, "batch_size": 32, "diffaugment": [], "ema": 0.0, "d_reg": "none", "loss": "bce",
-              **cfg}
-    inception = None if fid is None else {"pooled": {"fid": {"value": fid, "n_a": n_fake}}}
-    return {"dataset": "fer2013", "profile": "cpu", "generator": generator, "inception": inception,
-            "training": {"happy": {"config": config, "train_seconds_total": 1800.0},
-                         "sad": {"config": config, "train_seconds_total": 1800.0}},
-            "headline": {"fid_inception_pooled": fid, "gan_train_accuracy": gan_train,
-                         "gan_test_accuracy": gan_test, "real_baseline_accuracy": real,
-                         "precision_inception": 0.7, "recall_inception": 0.3}}
+CLASSES = ["happy", "sad"]
 
 
-def test_rows_say_what_each_run_changed_and_which_targets_it_meets():
-    from pipeline.gan.ablation import ablation_table, row
-
-    reference = row("paper", metrics(fid=141.2, gan_train=0.118, gan_test=0.3))
-    assert reference["variant"] == "reference (paper)" and reference["targets_met"] == 0
-    assert reference["hours"] == pytest.approx(1.0)
-    best = row("da-ema", metrics(fid=55.0, diffaugment=["translation", "cutout"], ema=0.999))
-    assert best["variant"] == "DiffAugment translation+cutout, EMA 0.999" and best["targets_met"] == 3
-    few = row("few-fakes", metrics(fid=55.0, n_fake=2000))  # FID target needs >= 10k fakes
-    assert few["targets_met"] == 2
-    cond = row("cgan", metrics(generator="conditional", d_reg="spectral", loss="hinge"))
-    assert cond["variant"] == "conditional (projection D), spectral norm, hinge loss" and cond["fid"] is None
-    table = ablation_table([reference, best, cond])
-    assert "| paper | reference (paper) | 40 | 32 | 1.00 | 141.2 (n=10003) |" in table
-    assert "| cgan | conditional (projection D), spectral norm, hinge loss |" in table
-    assert table.count("\n| ") == 5  # header, separator, three rows
+@pytest.fixture
+def ablation_params(committed_params, isolated_workdir, demo_dataset):
+    path = write_tiny_params(committed_params, isolated_workdir)
+    params = yaml.safe_load(path.read_text())
+    params["gan_ablation"].update(dataset="demo", classes=CLASSES, epochs=1, max_images=16,
+                                  samples_per_class=12, real_max_images=12, kid_subsets=3, kid_subset_size=8,
+                                  variants={"paper": {}, "da": {"diffaugment": ["translation"]}})
+    path.write_text(yaml.safe_dump(params))
+    demo_dataset.save("data/balanced/demo/dataset.npz")
+    return path
 
 
-def test_experiments_are_read_from_their_git_refs(tmp_path):
-    from pipeline.gan.ablation import experiment_metrics
+def train(variant: str, *options: str):
+    from pipeline.gan import train_gan_ablation
 
-    def git(*args):
-        return subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True,
-                              text=True).stdout.strip()
-
-    git("init", "-q")
-    git("config", "user.email", "t@example.org")
-    git("config", "user.name", "t")
-    (tmp_path / "reports/gan/fer2013").mkdir(parents=True)
-    refs = {}
-    for name, fid in (("paper", 140.0), ("diffaug", 90.0)):
-        (tmp_path / "reports/gan/fer2013/metrics.json").write_text(json.dumps(metrics(fid=fid)))
-        git("add", "reports/gan/fer2013/metrics.json")
-        git("commit", "-q", "-m", name)
-        refs[name] = git("rev-parse", "HEAD")
-    base = refs["paper"]
-    for name, sha in refs.items():
-        git("update-ref", f"refs/exps/{base[:2]}/{base[2:]}/{name}", sha)
-    git("update-ref", "refs/exps/exec/EXEC_BRANCH", refs["paper"])  # DVC's bookkeeping: skipped
-    found = experiment_metrics(tmp_path)
-    assert set(found) == {"paper", "diffaug"}
-    assert found["diffaug"]["headline"]["fid_inception_pooled"] == 90.0
+    train_gan_ablation.main(["--variant", variant, *options, "--dataset", "data/balanced/demo/dataset.npz",
+                             "--models", f"models/gan_ablation/{variant}",
+                             "--reports", f"reports/gan/ablation/{variant}",
+                             "--checkpoints", f"checkpoints/gan_ablation/{variant}"])
 
 
-def test_stage_writes_the_table_from_named_files(tmp_path):
-    from pipeline.gan import ablation
+def card(variant: str, name: str) -> dict:
+    return json.loads(open(f"reports/gan/ablation/{variant}/{name}/training.json").read())
 
-    (tmp_path / "a.json").write_text(json.dumps(metrics(fid=100.0)))
-    ablation.main(["--out", str(tmp_path / "t.md"), "--metrics", f"ref={tmp_path / 'a.json'}"])
-    assert "| ref | reference (paper) |" in (tmp_path / "t.md").read_text()
-    with pytest.raises(PipelineError, match="expected NAME=PATH"):
-        ablation.main(["--out", str(tmp_path / "t.md"), "--metrics", "nonsense"])
-    with pytest.raises(PipelineError, match="not a git repository"):
-        ablation.main(["--out", str(tmp_path / "t.md"), "--exps", "--repo", str(tmp_path)])
-    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
-    with pytest.raises(PipelineError, match="no runs"):
-        ablation.main(["--out", str(tmp_path / "t.md"), "--exps", "--repo", str(tmp_path)])
+
+def test_a_variant_trains_every_class_with_its_options_and_a_killed_run_keeps_finished_classes(
+        ablation_params, monkeypatch, isolated_workdir):
+    from pipeline.gan import train_lib
+
+    real_train = train_lib.train_dcgan
+    calls = []
+
+    def killed_on_second(images, cfg, *args, **kwargs):
+        calls.append(cfg.seed)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # a kill while the second class trains
+        return real_train(images, cfg, *args, **kwargs)
+
+    monkeypatch.setattr(train_lib, "train_dcgan", killed_on_second)
+    with pytest.raises(KeyboardInterrupt):
+        train("da", "--diffaugment", "translation")
+    assert (isolated_workdir / "checkpoints/gan_ablation/da/happy").is_dir()  # kept until every class is done
+    monkeypatch.setattr(train_lib, "train_dcgan", real_train)
+    train("da", "--diffaugment", "translation")
+    happy, sad = card("da", "happy"), card("da", "sad")
+    assert happy["resumed_from_epoch"] == 1 and sad["resumed_from_epoch"] == 0  # happy was not retrained
+    assert happy["options"]["diffaugment"] == ["translation"] and happy["options"]["ema"] == 0.0
+    assert happy["config"]["diffaugment"] == ["translation"] and happy["config"]["epochs"] == 1
+    assert happy["images"] == 16 and happy["config"]["seed"] != sad["config"]["seed"]
+    for name in CLASSES:
+        assert (isolated_workdir / f"models/gan_ablation/da/{name}/generator.keras").is_file()
+        assert (isolated_workdir / f"reports/gan/ablation/da/{name}/samples.png").is_file()
+    assert not (isolated_workdir / "checkpoints/gan_ablation/da").exists() or not any(
+        (isolated_workdir / "checkpoints/gan_ablation/da").rglob("*.json"))
+
+
+def test_bad_variant_options_fail_naming_the_variant(ablation_params):
+    with pytest.raises(PipelineError, match="gan_ablation.variants.odd.d_reg"):
+        train("odd", "--d_reg", "weird")
+
+
+class PixelFeatures:
+    """A stand-in for Inception-v3 in tests: 64 block means of each image."""
+
+    def __init__(self, batch=32):
+        pass
+
+    def __call__(self, images, progress=None):
+        x = np.asarray(images, np.float32)
+        n, h = len(x), x.shape[1] // 8
+        return x[:, :h * 8, :h * 8].reshape(n, 8, h, 8, h).mean(axis=(2, 4)).reshape(n, 64) / 255.0
+
+
+def score(tmp="checkpoints/gan_ablation_scores"):
+    from pipeline.gan import gan_ablation
+
+    gan_ablation.main(["--balanced", "data/balanced/demo/dataset.npz", "--models", "models/gan_ablation",
+                       "--metrics", "reports/gan/ablation/metrics.json",
+                       "--table", "reports/tables/gan_ablation.md",
+                       "--checkpoints", tmp])
+    return json.loads(open("reports/gan/ablation/metrics.json").read())
+
+
+def test_scoring_compares_every_variant_with_the_reference_and_refuses_stale_models(ablation_params,
+                                                                                    monkeypatch):
+    from pipeline.gan import inception
+
+    train("paper")
+    train("da", "--diffaugment", "translation")
+    monkeypatch.setattr(inception, "inception_available", lambda: (True, "test features"))
+    monkeypatch.setattr(inception, "InceptionFeatures", PixelFeatures)
+    metrics = score()
+    assert set(metrics["variants"]) == {"paper", "da"} and metrics["reference"] == "paper"
+    for name in ("paper", "da"):
+        for c in CLASSES:
+            s = metrics["variants"][name]["classes"][c]
+            assert s["n_fake"] == 12 and s["n_real"] == 12 and s["kid_x1000"] is not None
+            assert 0 <= s["precision"] <= 1 and 0 <= s["recall"] <= 1 and s["fid_comparable"] is False
+    assert metrics["comparison"]["paper"]["kid_x1000_change"] == {"happy": 0.0, "sad": 0.0}
+    assert metrics["budget"]["images"] == {"happy": 16, "sad": 15}  # capped at 16; sad has 15
+    assert metrics["budget"]["epochs"] == 1
+    table = open("reports/tables/gan_ablation.md").read()
+    assert "| paper | reference (paper) |" in table and "| da | DiffAugment translation |" in table
+    assert metrics["verdict"] in table
+
+    params = yaml.safe_load(ablation_params.read_text())  # the variant's options changed since it trained
+    params["gan_ablation"]["variants"]["da"] = {"diffaugment": ["cutout"]}
+    ablation_params.write_text(yaml.safe_dump(params))
+    with pytest.raises(PipelineError, match="da/happy/training.json: trained with options"):
+        score()
+
+
+def test_scoring_without_inception_says_why_and_compares_nothing(ablation_params, monkeypatch):
+    from pipeline.gan import inception
+
+    params = yaml.safe_load(ablation_params.read_text())
+    params["gan_ablation"]["variants"] = {"paper": {}}
+    ablation_params.write_text(yaml.safe_dump(params))
+    train("paper")
+    monkeypatch.setattr(inception, "inception_available", lambda: (False, "Inception FID skipped: no torch"))
+    metrics = score()
+    assert metrics["note"] == "Inception FID skipped: no torch" and metrics["comparison"] == {}
+    assert metrics["variants"]["paper"]["classes"] == {}
+    assert "No Inception figures" in open("reports/tables/gan_ablation.md").read()
+
+
+def test_a_missing_variant_names_its_training_stage(ablation_params):
+    train("paper")
+    with pytest.raises(PipelineError, match=r"models/gan_ablation/da: no generator for happy, sad "
+                                            r"\(run train_gan_ablation@da\)"):
+        score()

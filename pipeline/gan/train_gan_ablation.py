@@ -1,0 +1,83 @@
+"""Stage train_gan_ablation@<variant>: one variant of the GAN ablation, a DCGAN per gan_ablation.classes.
+
+The variant's entry of gan_ablation.variants comes on the command line (dvc.yaml unpacks it: only the
+options it turns on; the rest stay the DCGAN paper's reference). Networks, batch, learning rates and
+precision are gan.*'s (the main GANs'), the data and budget gan_ablation's: dataset, classes, epochs,
+max_images, so every variant trains on the same images for the same number of steps. Writes per class
+<--models>/<class>/ (generator/discriminator + training.json, as train_gan does) and <--reports>/<class>/
+(training.json, samples.png, dvclive log). A killed run resumes: each class keeps its backup under
+<--checkpoints>/<class>/ until every class is done, so a finished class is not trained again.
+"""
+
+import argparse
+import time
+
+from pipeline.core.cli import run_stage
+from pipeline.core.distribute import DistributeKeys
+from pipeline.gan.config import AblationBudgetKeys, GANArchKeys
+
+# not gan.diffaugment/ema/d_reg/r1_gamma/loss (the variant sets them) nor gan.epochs/max_images (budget here)
+PARAMS = {"gan": GANArchKeys, "gan_ablation": AblationBudgetKeys, "distribute": DistributeKeys}
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--variant", required=True, help="its name in gan_ablation.variants")
+    parser.add_argument("--diffaugment", nargs="*", default=[], help="DiffAugment policies (default off)")
+    parser.add_argument("--ema", default=0.0, help="EMA decay of G's weights (default 0: off)")
+    parser.add_argument("--d_reg", default="none", help="none | spectral | r1")
+    parser.add_argument("--r1_gamma", default=10.0, help="R1 weight (d_reg r1)")
+    parser.add_argument("--loss", default="bce", help="bce | hinge")
+    parser.add_argument("--dataset", required=True, help="balanced dataset (.npz)")
+    parser.add_argument("--models", required=True, help="folder of the variant's models (<class>/ each)")
+    parser.add_argument("--reports", required=True, help="folder of the variant's cards, grids, logs")
+    parser.add_argument("--checkpoints", required=True, help="backup root (<class>/ each)")
+    args = parser.parse_args(argv)
+
+    from pathlib import Path
+
+    from pipeline.core.dataset import FaceDataset
+    from pipeline.core.params import load, validate
+    from pipeline.gan.config import GANKeys, GANOptions, gan_config, load_gan
+    from pipeline.gan.samples import grid_latents, sample_grid, save_png
+    from pipeline.gan.saved_models import run_card, save_models, write_card
+    from pipeline.gan.train_lib import train_dcgan
+    from pipeline.gan.training_data import class_seed, class_training_images
+
+    what = f"train_gan_ablation@{args.variant}"
+    options = validate(GANOptions, {"diffaugment": args.diffaugment, "ema": args.ema, "d_reg": args.d_reg,
+                                    "r1_gamma": args.r1_gamma, "loss": args.loss},
+                       f"gan_ablation.variants.{args.variant}")
+    budget = load(AblationBudgetKeys, "gan_ablation")
+    arch = load_gan(GANArchKeys, "gan")
+    dataset = FaceDataset.load(args.dataset)
+    strategy = load(DistributeKeys, "distribute").strategy
+    runs = []
+    t0 = time.time()
+    for name in budget.classes:
+        images = class_training_images(dataset, name, args.dataset)
+        cfg = GANKeys.model_validate({**arch.model_dump(), **options.model_dump(), "epochs": budget.epochs,
+                                      "max_images": budget.max_images,
+                                      "seed": class_seed(arch.seed, name)})
+        print(f"{what}: {name}: {min(len(images), cfg.max_images or len(images))} of {len(images)} real "
+              f"training images ({dataset.source}), {cfg.epochs} epochs, batch {cfg.batch_size}, "
+              f"{cfg.precision}")
+        result = train_dcgan(images, cfg, Path(args.checkpoints) / name, Path(args.reports) / name / "live",
+                             f"{what}-{name}", strategy=strategy)
+        card = {"stage": "train_gan_ablation", "variant": args.variant, "class": name,
+                "dataset": dataset.source, "data": args.dataset,
+                "protocol": "GAN ablation: the DCGAN paper's reference with this variant's options, "
+                            "gan_ablation's shared budget",
+                "options": options.model_dump(mode="json"), "config": gan_config(cfg), **run_card(result)}
+        save_png(Path(args.reports) / name / "samples.png",
+                 sample_grid(result.gan.sampler, grid_latents(cfg.seed, cfg.latent_dim)))
+        save_models(result.gan, Path(args.models) / name, card)
+        write_card(Path(args.reports) / name / "training.json", card)
+        runs.append(result)
+    for result in runs:  # only now: a kill before here resumes every class from its backup
+        result.checkpoint.finish()
+    print(f"{what}: {len(runs)} classes in {time.time() - t0:.0f} s -> {args.models}, {args.reports}")
+
+
+if __name__ == "__main__":
+    run_stage(main)

@@ -51,6 +51,13 @@ class GANOptions(Params):
     d_reg: Literal["none", "spectral", "r1"] = "none"
     r1_gamma: confloat(ge=0) = 10.0
     loss: Literal["bce", "hinge"] = "bce"
+    conditional: StrictBool = False           # one class-conditional GAN over the classes (train_cgan's)
+
+
+class AblationGANKeys(GANArchKeys):
+    """The `gan` keys train_gan_ablation reads: shared networks and the conditional variant's embedding."""
+
+    cgan_embed_dim: PositiveInt
 
 
 class GANCoreKeys(GANArchKeys):
@@ -70,6 +77,12 @@ class GANKeys(GANCoreKeys):
 
     epochs: PositiveInt
     max_images: NonNegativeInt                # cap on training images (0 = all)
+
+
+class AblationRunKeys(GANKeys):
+    """One ablation run's full config: GANKeys plus the class embedding (used by a conditional variant)."""
+
+    cgan_embed_dim: PositiveInt
 
 
 class GANRun(BaseModel, extra="forbid"):
@@ -102,6 +115,18 @@ class CGANKeys(TrainGANKeys):
 
     runs: Annotated[dict[str, GANRun], Field(min_length=1)]
     cgan_embed_dim: PositiveInt               # class embedding concatenated to z (G); projection in D
+    cgan_datasets: Annotated[tuple[str, ...], distinct("dataset")]  # the foreach of train_cgan
+
+    @field_validator("cgan_datasets")
+    @classmethod
+    def _have_runs(cls, value, info):
+        runs = info.data.get("runs") or {}
+        trained = {run.dataset for run in runs.values()}
+        missing = [d for d in value if d not in trained]
+        if missing:
+            raise ValueError(f"no gan.runs entry on {', '.join(missing)} (a conditional GAN learns the "
+                             "classes the per-class runs list)")
+        return value
 
     def classes_of(self, dataset: str) -> tuple[str, ...]:
         """The classes gan.runs trains on `dataset`, in their order there."""

@@ -1,6 +1,7 @@
 """Stage gan_ablation: score every variant of train_gan_ablation@<variant> and write the ablation table.
 
-Reads <--models>/<variant>/<class>/ for each variant in gan_ablation.variants (refusing models trained
+Reads <--models>/<variant>/<class>/ (a conditional variant: <--models>/<variant>/, one model) for each
+variant in gan_ablation.variants (refusing models trained
 with other options than params now name) and the real training faces of --balanced; writes --metrics
 (per variant and class: Inception KID x 10^3, precision, recall, small-sample FID; training time) and
 --table. Features are kept under --checkpoints (pieces per class and variant) so a killed run, or a
@@ -45,13 +46,14 @@ def main(argv=None) -> None:
                             f"the dataset has {', '.join(ds.classes)})")
     variants, cards = {}, {}
     for name, options in cfg.variants.items():
-        generators = GeneratorSet(Path(args.models) / name, "per_class", ds.classes, ds.source,
-                                  "gan_ablation")
+        kind = "conditional" if options.conditional else "per_class"
+        generators = GeneratorSet(Path(args.models) / name, kind, ds.classes, ds.source, "gan_ablation")
         absent = [c for c in cfg.classes if not generators.has(c)]
         if absent:
             raise PipelineError(f"{generators.models}: no generator for {', '.join(absent)} "
                                 f"(run train_gan_ablation@{name})")
-        cards[name] = {c: card for c, card in generators.cards().items() if c in cfg.classes}
+        cards[name] = {c: card for c, card in generators.cards().items()
+                       if c in cfg.classes or kind == "conditional"}
         ablation.check_variant_cards(cards[name], name, options.model_dump(mode="json"),
                                      str(generators.models))
         variants[name] = generators
@@ -75,7 +77,7 @@ def main(argv=None) -> None:
                 scores[c] = ablation.class_scores(real[c], fake, cfg)
                 print(f"gan_ablation: {name} {c}: KID x1e3 {scores[c]['kid_x1000']:.2f}, precision "
                       f"{scores[c]['precision']:.3f}, recall {scores[c]['recall']:.3f}")
-        label = variant_label({"training": cards[name]})
+        label = variant_label({"training": cards[name], "generator": generators.kind})
         metrics["variants"][name] = {"label": label, "classes": scores,
                                      "summary": ablation.summary(scores, cards[name]),
                                      "training": cards[name]}

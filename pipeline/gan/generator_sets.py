@@ -7,6 +7,8 @@ from pipeline.core.errors import PipelineError
 
 from .saved_models import check_trained_on, load_generator
 
+CONDITIONAL_STAGES = ("train_cgan", "train_gan_ablation")  # the stages that write one conditional GAN
+
 
 class GeneratorSet:
     """The trained generators of one kind in `models`: per_class (<models>/<class>/, train_gan@<class>)
@@ -17,7 +19,7 @@ class GeneratorSet:
         top = self.models / "training.json"
         stage = _stage_of(top)
         if kind == "conditional":
-            if stage != "train_cgan":
+            if stage not in CONDITIONAL_STAGES:
                 raise PipelineError(f"{top}: no conditional GAN here ({key}.generator is conditional; "
                                     f"point {key}.models at train_cgan's folder, models/cgan)")
             self.card = check_trained_on(self.models, source)

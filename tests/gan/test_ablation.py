@@ -125,6 +125,28 @@ def test_scoring_compares_every_variant_with_the_reference_and_refuses_stale_mod
         score()
 
 
+def test_a_conditional_variant_trains_one_gan_on_the_same_images_and_is_scored_per_class(ablation_params,
+                                                                                        monkeypatch):
+    from pipeline.gan import inception
+
+    params = yaml.safe_load(ablation_params.read_text())
+    params["gan_ablation"]["variants"] = {"paper": {}, "cgan": {"conditional": True}}
+    ablation_params.write_text(yaml.safe_dump(params))
+    train("paper")
+    train("cgan", "--conditional")
+    top = json.loads(open("models/gan_ablation/cgan/training.json").read())
+    assert top["trained_classes"] == CLASSES and top["per_class_images"] == {"happy": 16, "sad": 15}
+    assert top["images"] == 31 and top["options"]["conditional"] is True  # the per-class runs' images
+    assert open("reports/gan/ablation/cgan/training.json").read() == open(
+        "models/gan_ablation/cgan/training.json").read()
+    monkeypatch.setattr(inception, "inception_available", lambda: (True, "test features"))
+    monkeypatch.setattr(inception, "InceptionFeatures", PixelFeatures)
+    metrics = score()
+    cgan = metrics["variants"]["cgan"]
+    assert cgan["label"].startswith("conditional") and set(cgan["classes"]) == set(CLASSES)
+    assert cgan["summary"]["image_passes"] == 31 == metrics["variants"]["paper"]["summary"]["image_passes"]
+
+
 def test_scoring_without_inception_says_why_and_compares_nothing(ablation_params, monkeypatch):
     from pipeline.gan import inception
 

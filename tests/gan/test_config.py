@@ -86,3 +86,19 @@ def test_runs_and_per_dataset_budgets_of_every_profile():
     demo = compose("demo")
     assert {r["dataset"] for r in demo["gan"]["runs"].values()} == {"demo"} == set(demo["data"]["datasets"])
     assert TrainGANKeys.model_validate(demo["gan"]).for_dataset("demo").epochs == demo["gan"]["epochs"]
+
+
+def test_a_conditional_gan_is_trained_only_on_datasets_with_per_class_runs():
+    """gan.cgan_datasets: train_cgan's foreach; empty in the committed profiles (gan_ablation compares it)."""
+    from pydantic import ValidationError
+
+    from pipeline.core.profiles import compose
+    from pipeline.gan.config import CGANKeys
+
+    cpu = compose("cpu")["gan"]
+    assert CGANKeys.model_validate(cpu).cgan_datasets == ()
+    assert CGANKeys.model_validate({**cpu, "cgan_datasets": ["fer2013"]}).cgan_datasets == ("fer2013",)
+    with pytest.raises(ValidationError, match="no gan.runs entry on rafd"):
+        CGANKeys.model_validate({**cpu, "cgan_datasets": ["fer2013", "rafd"]})
+    with pytest.raises(ValidationError, match="each dataset at most once"):
+        CGANKeys.model_validate({**cpu, "cgan_datasets": ["fer2013", "fer2013"]})

@@ -78,8 +78,12 @@ def relative(module: str) -> str:
 ALWAYS_IMPORTED = {"pipeline", "pipeline.core"}  # every stage imports them: not worth a dep line each
 
 
+BUNDLE = "pipeline/app/bundled"  # the shipped model (export_model's out): data inside the package, not code
+
+
 def code_deps(stage: dict) -> set[str]:
-    return {d for d in stage.get("deps", []) if isinstance(d, str) and d.startswith("pipeline")}
+    return {d for d in stage.get("deps", [])
+            if isinstance(d, str) and d.startswith("pipeline") and not d.startswith(BUNDLE)}
 
 
 def declared_paths(stage: dict, key: str) -> list[str]:

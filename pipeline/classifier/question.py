@@ -147,6 +147,19 @@ ARM_TITLES = {
 }
 
 
+def reference_lines(ref: dict | None, baseline: str) -> list[str]:
+    """How far the baseline arm is from the best single model (the question wants one within 3 points)."""
+    if not ref:
+        return []
+    within = "within" if ref["gap_points"] <= 3.0 else "NOT within"
+    return [
+        f"- Strength: the {baseline} arm scores {100 * ref['baseline_accuracy']:.2f}% against "
+        f"{100 * ref['accuracy']:.2f}% for the best single model ({ref['source']}, profile {ref['profile']}, "
+        f"{ref['epochs']} epochs) on the same test faces: {ref['gap_points']:.1f} points, {within} the "
+        "3 points the question asks for."
+    ]
+
+
 def table(results: dict, dataset: str, protocol: str, training: str) -> str:
     """reports/tables/question_<dataset>.md."""
     r = results
@@ -159,6 +172,7 @@ def table(results: dict, dataset: str, protocol: str, training: str) -> str:
         f"- Change = mean over seeds of (arm - {r['baseline']}); {r['confidence']:.0%} interval: paired "
         f"bootstrap over the test faces ({r['bootstrap']} resamples, the same for every arm and seed).",
         "- Selection: epochs and the kept checkpoint are chosen on validation, never on the test split.",
+        *reference_lines(r.get("reference"), r["baseline"]),
         "",
         f"| arm | accuracy | macro-F1 | {focus} recall | change in accuracy | change in macro-F1 "
         f"| change in {focus} recall | verdict (macro-F1) |",

@@ -109,6 +109,9 @@ def test_arms_train_seeds_on_one_split_and_the_table_compares_them(workdir):
     params = yaml.safe_load((workdir / "params.yaml").read_text())
     params["question"] = {**Q, "arms": ["classical"], "gan_arms": ["gan_fill"]}
     (workdir / "params.yaml").write_text(yaml.safe_dump(params))
+    (workdir / "reference.json").write_text(json.dumps(
+        {"dataset": "demo", "profile": "best", "privatetest": {"accuracy": 0.9},
+         "training": {"epochs_run": 80}}))
     out = question_table.main(
         [
             "--models",
@@ -117,12 +120,17 @@ def test_arms_train_seeds_on_one_split_and_the_table_compares_them(workdir):
             "reports/question/demo/metrics.json",
             "--table",
             "reports/tables/question_demo.md",
+            "--reference",
+            "reference.json",
         ]
     )
     assert set(out["arms"]) == {"classical", "gan_fill"} and out["seeds"] == 2
+    ref = out["reference"]
+    assert ref["gap_points"] == pytest.approx(100 * (0.9 - ref["baseline_accuracy"]))
     table = (workdir / "reports/tables/question_demo.md").read_text()
     assert "| classical + GAN (fill to the rebalance target) |" in table and "(baseline)" in table
     assert json.loads((workdir / "reports/question/demo/metrics.json").read_text())["baseline"] == "classical"
+    assert "for the best single model (reference.json, profile best, 80 epochs)" in table
 
 
 def test_a_dataset_without_the_focus_class_has_no_recall_column():

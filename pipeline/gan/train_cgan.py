@@ -41,6 +41,7 @@ def main(argv=None) -> None:
         raise PipelineError(f"{params_path()}: gan.runs: no run on dataset {dataset.source} ({args.dataset})")
     images, labels, counts = conditional_training_images(dataset, classes, cfg.max_images, cfg.seed,
                                                          args.dataset)
+    cfg = cfg.model_copy(update={"epochs": cfg.epochs_for(len(images))})
     trained = [dataset.classes.index(c) for c in classes]
     what = f"train_cgan@{dataset.source}"
     print(f"{what}: {len(images)} real training images of {len(classes)} classes from {args.dataset} "

@@ -1,7 +1,8 @@
 """Stage train_gan@<dataset>-<class>: one DCGAN (paper 000: PixelNorm + LeakyReLU, 48x48) per class.
 
 Reads the real training rows of that class from --dataset (gan.by_dataset.<its source> replaces
-gan.epochs and gan.batch_size when listed) and writes --models
+gan.epochs, gan.batch_size and gan.min_steps when listed; a class too small for min_steps steps in
+gan.epochs trains more epochs) and writes --models
 ({generator,discriminator}.keras + training.json), the same card at --card, the final sample grid
 at --samples, and per-epoch losses and sample grids through dvclive into --live. A backup under
 --checkpoints (not a DVC output, so `dvc repro` does not wipe it) lets a killed run resume; it is
@@ -36,8 +37,10 @@ def main(argv=None) -> None:
 
     dataset = FaceDataset.load(args.dataset)
     cfg = load_gan(TrainGANKeys, "gan").for_dataset(dataset.source)
-    cfg = cfg.model_copy(update={"seed": class_seed(cfg.seed, args.emotion)})
     images = class_training_images(dataset, args.emotion, args.dataset)
+    n_used = min(len(images), cfg.max_images or len(images))
+    cfg = cfg.model_copy(update={"seed": class_seed(cfg.seed, args.emotion),
+                                 "epochs": cfg.epochs_for(n_used)})
     what = f"train_gan@{dataset.source}-{args.emotion}"
     print(f"{what}: {len(images)} real training images from {args.dataset} ({dataset.source}), "
           f"{cfg.epochs} epochs, batch {cfg.batch_size}, {cfg.precision}")
@@ -49,7 +52,7 @@ def main(argv=None) -> None:
         "stage": "train_gan", "class": args.emotion, "dataset": dataset.source, "data": args.dataset,
         "protocol": ("DCGAN paper (Ghanim & Abdulmunem: PixelNorm + LeakyReLU) trained on the real "
                      "training rows of one class"),
-        "config": gan_config(cfg),
+        "config": gan_config(cfg), "min_steps": cfg.min_steps,
         **run_card(result),
     }
     publish(result, args, card, result.gan.generator, cfg.seed, cfg.latent_dim)

@@ -102,3 +102,17 @@ def test_a_conditional_gan_is_trained_only_on_datasets_with_per_class_runs():
         CGANKeys.model_validate({**cpu, "cgan_datasets": ["fer2013", "rafd"]})
     with pytest.raises(ValidationError, match="each dataset at most once"):
         CGANKeys.model_validate({**cpu, "cgan_datasets": ["fer2013", "fer2013"]})
+
+
+def test_min_steps_gives_a_small_class_more_epochs_and_leaves_large_ones_alone():
+    from pipeline.core.profiles import compose
+    from pipeline.gan.config import TrainGANKeys
+
+    cfg = TrainGANKeys.model_validate(compose("cpu")["gan"])
+    fer, ck = cfg.for_dataset("fer2013"), cfg.for_dataset("ckplus")
+    assert (fer.min_steps, ck.min_steps) == (2000, 0)
+    assert fer.epochs_for(2500) == 50                    # 78 steps an epoch: 3,900 steps already
+    assert fer.epochs_for(389) == 167 and 389 // 32 * 167 >= 2000 > 389 // 32 * 166  # FER-2013 disgust
+    assert ck.epochs_for(36) == 100                      # CK+ keeps the paper's 100 epochs
+    assert fer.model_copy(update={"min_steps": 0}).epochs_for(389) == 50
+    assert fer.epochs_for(5) == 2000                     # fewer images than a batch: one step an epoch

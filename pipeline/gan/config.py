@@ -85,13 +85,6 @@ class AblationRunKeys(GANKeys):
     cgan_embed_dim: PositiveInt
 
 
-class GANRun(BaseModel, extra="forbid"):
-    """One entry of `gan.runs`: the DCGAN of one class of one dataset (train_gan@<key>)."""
-
-    dataset: str
-    class_: str = Field(alias="class")
-
-
 class DatasetBudget(BaseModel, extra="forbid"):
     """`gan.by_dataset.<dataset>`: the epochs, batch size and minimum steps of that dataset's GANs."""
 
@@ -119,26 +112,10 @@ class TrainGANKeys(GANKeys):
 
 
 class CGANKeys(TrainGANKeys):
-    """train_cgan@<dataset>: one class-conditional GAN over the classes `runs` lists for the dataset."""
+    """train_cgan@<dataset> (foreach gan.cgan_datasets): one class-conditional GAN over every class of the
+    dataset with real training rows."""
 
-    runs: Annotated[dict[str, GANRun], Field(min_length=1)]
     cgan_embed_dim: PositiveInt               # class embedding concatenated to z (G); projection in D
-    cgan_datasets: Annotated[tuple[str, ...], distinct("dataset")]  # the foreach of train_cgan
-
-    @field_validator("cgan_datasets")
-    @classmethod
-    def _have_runs(cls, value, info):
-        runs = info.data.get("runs") or {}
-        trained = {run.dataset for run in runs.values()}
-        missing = [d for d in value if d not in trained]
-        if missing:
-            raise ValueError(f"no gan.runs entry on {', '.join(missing)} (a conditional GAN learns the "
-                             "classes the per-class runs list)")
-        return value
-
-    def classes_of(self, dataset: str) -> tuple[str, ...]:
-        """The classes gan.runs trains on `dataset`, in their order there."""
-        return tuple(run.class_ for run in self.runs.values() if run.dataset == dataset)
 
 
 class CollapseParams(Params):

@@ -1,11 +1,12 @@
-"""Stage train_cgan: one class-conditional GAN over the classes gan.runs lists for a dataset.
+"""Stage train_cgan@<dataset>: one class-conditional GAN over every class of a dataset (gan.cgan_datasets).
 
 The per-class DCGANs' network, options and budget (`gan` section: the same epochs over the same
 images cost the same as the seven per-class runs together), with a class embedding in G and a
-projection discriminator (pipeline.gan.conditional). Reads the real training rows of those
-classes from --dataset; writes --models (generator.keras taking [z, class], discriminator.keras,
-training.json), the same card at --card, the final grid (one class per row) at --samples, and
-per-epoch losses and grids through dvclive into --live. Resumes from --checkpoints like train_gan.
+projection discriminator (pipeline.gan.conditional). Reads the real training rows of every class
+of --dataset that has some (CK+48: no neutral); writes --models (generator.keras taking [z, class],
+discriminator.keras, training.json), the same card at --card, the final grid (one class per row) at
+--samples, and per-epoch losses and grids through dvclive into --live. Resumes from --checkpoints
+like train_gan.
 """
 
 import argparse
@@ -27,7 +28,7 @@ def main(argv=None) -> None:
 
     from pipeline.core.dataset import FaceDataset
     from pipeline.core.errors import PipelineError
-    from pipeline.core.params import load, params_path
+    from pipeline.core.params import load
     from pipeline.gan.conditional import make_cgan
     from pipeline.gan.config import cgan_config, load_gan
     from pipeline.gan.saved_models import publish, run_card
@@ -36,9 +37,10 @@ def main(argv=None) -> None:
 
     dataset = FaceDataset.load(args.dataset)
     cfg = load_gan(CGANKeys, "gan").for_dataset(dataset.source)
-    classes = cfg.classes_of(dataset.source)
+    real_train = (dataset.split == "train") & ~dataset.synthetic
+    classes = [c for i, c in enumerate(dataset.classes) if (real_train & (dataset.labels == i)).any()]
     if not classes:
-        raise PipelineError(f"{params_path()}: gan.runs: no run on dataset {dataset.source} ({args.dataset})")
+        raise PipelineError(f"{args.dataset}: no real training rows for train_cgan")
     images, labels, counts = conditional_training_images(dataset, classes, cfg.max_images, cfg.seed,
                                                          args.dataset)
     cfg = cfg.model_copy(update={"epochs": cfg.epochs_for(len(images))})

@@ -69,39 +69,29 @@ def test_gan_metrics_fid_switch_reads_yaml_off(committed_params):
 
 
 def test_runs_and_per_dataset_budgets_of_every_profile():
-    """gan.runs: every class of every chain dataset (CK+48: contempt, no neutral); by_dataset: budgets."""
+    """paper: a per-class GAN for every class of every chain dataset (CK+48: contempt, no neutral); cpu: one
+    conditional GAN per dataset instead (the ablation's choice); by_dataset: budgets."""
     from pipeline.core.profiles import compose
     from pipeline.gan.config import CGANKeys, TrainGANKeys
 
-    cpu = compose("cpu")
-    runs = cpu["gan"]["runs"]
-    assert {r["dataset"] for r in runs.values()} == set(cpu["data"]["datasets"]) == {"fer2013", "ckplus"}
+    paper, cpu = compose("paper"), compose("cpu")
+    runs = paper["gan"]["runs"]
+    assert {r["dataset"] for r in runs.values()} == set(paper["data"]["datasets"]) == {"fer2013", "ckplus"}
     assert all(key == f"{r['dataset']}-{r['class']}" for key, r in runs.items())
+    ck_classes = {r["class"] for r in runs.values() if r["dataset"] == "ckplus"}
+    assert "contempt" in ck_classes and "neutral" not in ck_classes and len(runs) == 14
+    assert paper["gan"]["cgan_datasets"] == [] and paper["synthesize"]["generator"] == "per_class"
+    assert cpu["gan"]["runs"] == {} and cpu["gan"]["cgan_datasets"] == cpu["data"]["datasets"]
+    assert (cpu["synthesize"]["generator"], cpu["synthesize"]["models"]) == ("conditional", "models/cgan")
+    assert (cpu["gan_metrics"]["generator"], cpu["gan_metrics"]["models"]) == ("conditional", "models/cgan")
     cfg = CGANKeys.model_validate(cpu["gan"])
-    assert "contempt" in cfg.classes_of("ckplus") and "neutral" not in cfg.classes_of("ckplus")
-    assert len(cfg.classes_of("fer2013")) == 7 and cfg.classes_of("rafd") == ()
     ck, fer = cfg.for_dataset("ckplus"), cfg.for_dataset("fer2013")
     assert (ck.epochs, ck.batch_size) == (100, 8) and (fer.epochs, fer.batch_size) == (50, 32)
     assert "by_dataset" not in gan_config(ck) and gan_config(fer) == gan_config(cfg)
     demo = compose("demo")
     assert {r["dataset"] for r in demo["gan"]["runs"].values()} == {"demo"} == set(demo["data"]["datasets"])
+    assert demo["gan"]["cgan_datasets"] == []
     assert TrainGANKeys.model_validate(demo["gan"]).for_dataset("demo").epochs == demo["gan"]["epochs"]
-
-
-def test_a_conditional_gan_is_trained_only_on_datasets_with_per_class_runs():
-    """gan.cgan_datasets: train_cgan's foreach; empty in the committed profiles (gan_ablation compares it)."""
-    from pydantic import ValidationError
-
-    from pipeline.core.profiles import compose
-    from pipeline.gan.config import CGANKeys
-
-    cpu = compose("cpu")["gan"]
-    assert CGANKeys.model_validate(cpu).cgan_datasets == ()
-    assert CGANKeys.model_validate({**cpu, "cgan_datasets": ["fer2013"]}).cgan_datasets == ("fer2013",)
-    with pytest.raises(ValidationError, match="no gan.runs entry on rafd"):
-        CGANKeys.model_validate({**cpu, "cgan_datasets": ["fer2013", "rafd"]})
-    with pytest.raises(ValidationError, match="each dataset at most once"):
-        CGANKeys.model_validate({**cpu, "cgan_datasets": ["fer2013", "fer2013"]})
 
 
 def test_min_steps_gives_a_small_class_more_epochs_and_leaves_large_ones_alone():

@@ -38,11 +38,8 @@ def test_conditional_training_resumes_to_the_uninterrupted_result(tiny, demo_dat
     from tests.gan.test_train_lib import kill_after_first_epoch
 
     cfg = CGANKeys.model_validate(tiny(epochs=2, diffaugment=("translation",)).model_dump()
-                                  | {"by_dataset": {}, "min_steps": 0, "cgan_embed_dim": 4,
-                                     "cgan_datasets": (),
-                                     "runs": {f"demo-{c}": {"dataset": "demo", "class": c}
-                                              for c in ("happy", "sad")}})
-    classes = cfg.classes_of("demo")
+                                  | {"by_dataset": {}, "min_steps": 0, "cgan_embed_dim": 4})
+    classes = ("happy", "sad")
     images, labels, _ = conditional_training_images(demo_dataset, classes, 8, cfg.seed, "demo")
 
     def run(work, **kw):
@@ -63,10 +60,8 @@ def test_projection_discriminator_depends_on_the_label(tiny):
     from pipeline.gan.conditional import build_projection_discriminator
     from pipeline.gan.config import CGANKeys
 
-    runs = {"demo-happy": {"dataset": "demo", "class": "happy"}}
     cfg = CGANKeys.model_validate(tiny().model_dump() | {"by_dataset": {}, "min_steps": 0,
-                                                         "cgan_embed_dim": 4, "cgan_datasets": (),
-                                                         "runs": runs})
+                                                         "cgan_embed_dim": 4})
     d = build_projection_discriminator(cfg, 7)
     x = np.random.default_rng(0).uniform(-1, 1, (2, 48, 48, 1)).astype(np.float32)
     d.get_layer("d_embed").set_weights([np.random.default_rng(1).normal(size=(7, 3 * 3 * 16))])

@@ -34,15 +34,19 @@ import tensorflow as tf  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 from pipeline.core.params import load  # noqa: E402
 from pipeline.gan.conditional import make_cgan  # noqa: E402
-from pipeline.gan.config import CGANKeys, GANKeys  # noqa: E402
+from pipeline.gan.config import CGANKeys, GANKeys, GANOptions  # noqa: E402
 from pipeline.gan.networks import build_discriminator, build_generator, make_dcgan  # noqa: E402
 
 REPO = os.path.join(os.path.dirname(__file__), "..")
 
 
+REFERENCE = GANOptions().model_dump(exclude={"conditional"})  # the DCGAN paper's options: all off
+
+
 def paper_config(**changes) -> GANKeys:
-    """params.yaml's `gan` section (paper 000's architecture), with `changes`."""
-    return load(GANKeys, "gan", os.path.join(REPO, "params.yaml")).model_copy(update=changes)
+    """params.yaml's `gan` section (paper 000's architecture) at the paper's options, with `changes`."""
+    cfg = load(GANKeys, "gan", os.path.join(REPO, "params.yaml"))
+    return cfg.model_copy(update={**REFERENCE, "precision": "float32", **changes})
 
 
 class ReferenceGAN(keras.Model):
@@ -84,10 +88,11 @@ def reference(cfg):
     return gan
 
 
-def conditional():
-    """The class-conditional GAN (train_cgan) over params.yaml's 7 classes, otherwise the paper's."""
+def conditional(classes: int = 7, **changes):
+    """The class-conditional GAN (train_cgan) over FER-2013's 7 classes, the paper's options + changes."""
     cfg = load(CGANKeys, "gan", os.path.join(REPO, "params.yaml"))
-    return make_cgan(cfg, len(cfg.classes), list(range(len(cfg.classes))))
+    cfg = cfg.model_copy(update={**REFERENCE, "precision": "float32", **changes})
+    return make_cgan(cfg, classes, list(range(classes)))
 
 
 def images_per_second(gan, data, steps):
@@ -146,6 +151,7 @@ def main():
         "+ R1 (gamma 10)": make_dcgan(paper_config(d_reg="r1")),
         "+ hinge loss": make_dcgan(paper_config(loss="hinge")),
         "conditional (7 classes, projection D)": conditional(),
+        "conditional + EMA 0.999 (the cpu profile's GAN)": conditional(ema=0.999),
     }
     if args.bf16:
         contenders["ours mixed_bfloat16"] = make_dcgan(paper_config(precision="mixed_bfloat16"))

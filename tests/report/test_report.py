@@ -103,8 +103,19 @@ def test_folders_stand_for_every_dataset_under_them(tmp_path):
         (tmp_path / f"reports/gan/{ds}/metrics.json").write_text(json.dumps(
             {"headline": {"dataset": ds, "fid_inception_pooled": 100.0, "gan_train_accuracy": 0.1,
                           "gan_test_accuracy": 0.2}}))
-    report.main(["reports/metrics.json", "--table", "results.md", "cnn=reports/cnn", "gan=reports/gan"])
+    (tmp_path / "reports/gan/ablation").mkdir()  # gan_ablation's folder inside reports/gan: not a dataset
+    ablation = tmp_path / "reports/gan/ablation/metrics.json"
+    ablation.write_text(json.dumps({"reference": "paper", "variants": {
+        "paper": {"summary": {"kid_x1000_mean": 278.2}}, "ema": {"summary": {"kid_x1000_mean": 229.0}},
+        "cgan": {"summary": {"kid_x1000_mean": 117.3}}, "spectral": {"summary": {"kid_x1000_mean": None}}}}))
+    report.main(["reports/metrics.json", "--table", "results.md", "cnn=reports/cnn", "gan=reports/gan",
+                 "gan_ablation=reports/gan/ablation/metrics.json"])
     out = json.loads((tmp_path / "reports/metrics.json").read_text())
+    assert "ablation" not in out and out["gan_ablation"] == {"paper": {"kid_x1000": 278.2},
+                                                              "cgan": {"kid_x1000": 117.3}}
+    table = (tmp_path / "results.md").read_text()
+    assert "mean KID x1e3 over its classes (lower is better): paper 278.2, cgan 117.3" in table
+    assert "| per-class GANs: pooled Inception FID |" in table and "gan_ablation |" not in table
     assert list(out["fer2013"]["cnn"]) == list(MODES) and out["ckplus"]["cnn"]["smote"]["accuracy"] == 0.53
     assert out["ckplus"]["gan"]["fid_pooled"] == 100.0 and out["fer2013"]["peer"]["accuracy"] == 0.66
     assert count_numbers(out) <= MAX_NUMBERS

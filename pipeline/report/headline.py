@@ -44,11 +44,10 @@ def headline(files: dict[str, dict]) -> dict:
     for named, data in files.items():
         name = named.partition("@")[0]
         block = _block(data)
-        if name == "cnn_peer":
+        if name == "cnn_peer":  # accuracy only: the 40 numbers go to the issue's figures first
             ds = block.get("dataset")
             if ds and not data.get("skipped"):
-                for key in ("accuracy", "macro_f1"):
-                    _put(out, [ds, "peer", key], _num(block.get(key)))
+                _put(out, [ds, "peer", "accuracy"], _num(block.get("accuracy")))
         elif name.startswith("cnn_"):
             ds, mode = data.get("dataset"), data.get("mode", name.removeprefix("cnn_"))
             official = block.get("official") or {}
@@ -61,19 +60,14 @@ def headline(files: dict[str, dict]) -> dict:
                              ("gan_test", "gan_test_accuracy")):
                 _put(out, [ds, "gan", key], _num(block.get(src)))
         elif name == "gan_ablation":
-            for variant in ablation_headline(data):
-                kid = (data["variants"][variant].get("summary") or {}).get("kid_x1000_mean")
-                _put(out, ["gan_ablation", variant, "kid_x1000"], _num(kid))
-        elif name == "question":
+            continue  # not headline numbers: ablation_line() puts it under the table
+        elif name == "question":  # the thesis's own arm (GAN fill) and its interval; the others: its table
             ds = block.get("dataset")
-            for arm, entry in (block.get("arms") or {}).items():
-                change = (entry.get("change") or {}).get("macro_f1")
-                if not change:
-                    continue
-                _put(out, [ds, "question", arm, "macro_f1_change"], _num(change["delta"]))
-                if arm == "gan_fill":  # the thesis's own arm: its interval too
-                    _put(out, [ds, "question", arm, "low"], _num(change["interval"][0]))
-                    _put(out, [ds, "question", arm, "high"], _num(change["interval"][1]))
+            change = (((block.get("arms") or {}).get("gan_fill") or {}).get("change") or {}).get("macro_f1")
+            if change:
+                _put(out, [ds, "question", "gan_fill", "macro_f1_change"], _num(change["delta"]))
+                _put(out, [ds, "question", "gan_fill", "low"], _num(change["interval"][0]))
+                _put(out, [ds, "question", "gan_fill", "high"], _num(change["interval"][1]))
         elif name == "transfer":
             ds = block.get("dataset")
             for key in ("proposed_ssim", "proposed_psnr"):
@@ -93,14 +87,19 @@ def headline(files: dict[str, dict]) -> dict:
     return out
 
 
-def ablation_headline(data: dict) -> list[str]:
-    """The GAN ablation's reference and its lowest mean KID variant (two numbers in the headline)."""
+def ablation_line(files: dict[str, dict]) -> str | None:
+    """The GAN ablation's reference and lowest mean KID, for a line under the table (not headline numbers)."""
+    data = files.get("gan_ablation")
+    if not data:
+        return None
     scored = {n: v["summary"]["kid_x1000_mean"] for n, v in data.get("variants", {}).items()
               if (v.get("summary") or {}).get("kid_x1000_mean") is not None}
     if not scored:
-        return []
-    best = min(scored, key=scored.get)
-    return list(dict.fromkeys([data["reference"], best]))
+        return None
+    shown = list(dict.fromkeys([data["reference"], min(scored, key=scored.get)]))
+    return ("GAN ablation (reports/tables/gan_ablation.md), mean KID x1e3 over its classes (lower is "
+            "better): " + ", ".join(f"{v} {_f(scored.get(v), 1)}" for v in shown)
+            + " (the reference, then the lowest).")
 
 
 def count_numbers(tree) -> int:
@@ -126,9 +125,9 @@ def generator_kinds(files: dict[str, dict]) -> list[str]:
                    if named.partition("@")[0] == "gan"})
 
 
-def results_table(head: dict, protocols: dict[str, str] | None = None, kinds=()) -> str:
+def results_table(head: dict, protocols: dict[str, str] | None = None, kinds=(), notes=()) -> str:
     """The README results table: one column per dataset, one row per figure."""
-    datasets = [d for d in head if d not in ("svm", "gan_ablation")]
+    datasets = [d for d in head if d != "svm"]
     protocols = protocols or {}
     modes = [m for m in MODE_LABELS if any(m in head[d].get("cnn", {}) for d in datasets)]
     modes += sorted({m for d in datasets for m in head[d].get("cnn", {})} - set(modes))
@@ -157,11 +156,10 @@ def results_table(head: dict, protocols: dict[str, str] | None = None, kinds=())
             interval = (f" [{100 * fill['low']:+.1f}, {100 * fill['high']:+.1f}]"
                         if "low" in fill and "high" in fill else "")
             cells.append(f"GAN fill {100 * fill['macro_f1_change']:+.1f}{interval}")
-        cells += [f"{label} {100 * q[arm]['macro_f1_change']:+.1f}" for arm, label in
-                  (("gan_half", "GAN half"), ("smote", "SMOTE")) if "macro_f1_change" in q.get(arm, {})]
         return ", ".join(cells) or "-"
 
-    row("thesis question: macro-F1 change (x100) vs classical augmentation, mean over seeds [95% interval]",
+    row("thesis question: GAN fill's macro-F1 change (x100) vs classical augmentation, mean over seeds "
+        "[95% interval] (every arm: reports/tables/question_<dataset>.md)",
         [question(d) for d in datasets])
     row("expression transfer: SSIM / PSNR", [
         "-" if not head[d].get("transfer") else
@@ -173,11 +171,8 @@ def results_table(head: dict, protocols: dict[str, str] | None = None, kinds=())
     if svm:
         out += [f"SVMs on discriminator features, mean ROC AUC: emotion {_f(svm.get('emotion_mean_auc'))}, "
                 f"action units {_f(svm.get('au_mean_auc'))}.", ""]
-    ablation = head.get("gan_ablation", {})
-    if ablation:
-        out += ["GAN ablation (reports/tables/gan_ablation.md), mean KID x1e3 over its classes (lower is "
-                "better): " + ", ".join(f"{v} {_f(a.get('kid_x1000'), 1)}" for v, a in ablation.items())
-                + " (the reference first, then the lowest).", ""]
+    for note in notes:
+        out += [note, ""]
     for d in datasets:
         if protocols.get(d):
             out.append(f"- {d}: {protocols[d]}")

@@ -2,7 +2,8 @@
 
 `dvc exp show` / `dvc metrics diff` turn reports/metrics.json into columns, so it holds at most 40
 numbers (pipeline.report.headline: per dataset the classifiers' accuracy and macro-F1 per mode, the
-GANs' pooled FID and GAN-train / GAN-test, transfer SSIM / PSNR; the SVMs' mean AUCs); the detail
+peer's accuracy, the GANs' pooled FID and GAN-train / GAN-test, the thesis question's GAN-fill change and
+interval, transfer SSIM / PSNR; the SVMs' mean AUCs); the detail
 stays in each stage's metrics file. --table writes the results table README embeds.
 Usage: python -m pipeline.report.report OUT --table TABLE NAME=PATH [NAME=PATH ...], NAME one of
 cnn_<mode>, cnn_peer, gan, gan_ablation, question, svm, transfer. A folder stands for the files of every
@@ -19,7 +20,14 @@ from pathlib import Path
 from pipeline.core.cli import run_stage
 from pipeline.core.errors import PipelineError
 from pipeline.core.outputs import write_json, write_text
-from pipeline.report.headline import MODE_LABELS, generator_kinds, headline, protocols, results_table
+from pipeline.report.headline import (
+    MODE_LABELS,
+    ablation_line,
+    generator_kinds,
+    headline,
+    protocols,
+    results_table,
+)
 
 PARAMS = {}
 GAN_ABLATION_DIR = "ablation"  # reports/gan/ablation: gan_ablation's, read as gan_ablation=, not a dataset
@@ -71,7 +79,8 @@ def main(argv=None):
     files = read(named)
     head = headline(files)
     write_json(args.out, head)
-    write_text(args.table, results_table(head, protocols(files), generator_kinds(files)))
+    notes = [line for line in (ablation_line(files),) if line]
+    write_text(args.table, results_table(head, protocols(files), generator_kinds(files), notes))
     print(f"wrote {args.out} and {args.table} from {len(named)} stage(s)")
 
 

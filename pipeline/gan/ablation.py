@@ -118,7 +118,8 @@ def ablation_table(metrics: dict) -> str:
              "",
              f"Budget shared by every row: {b['epochs']} epochs over the real training faces of "
              f"{', '.join(f'{c} ({n:,})' for c, n in b['images'].items())} "
-             f"(cap {b['max_images'] or 'none'} per class), batch {b['batch_size']}, one DCGAN per class. "
+             f"(cap {b['max_images'] or 'none'} per class), batch {b['batch_size']}, one DCGAN per class "
+             "(a conditional variant: one model over the classes, on the same images). "
              f"Scored on {metrics['samples_per_class']:,} fakes per class against up to "
              f"{metrics['real_max_images'] or 'all'} real training faces of that class, Inception-v3 pool3.",
              "",

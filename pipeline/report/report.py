@@ -10,7 +10,8 @@ cnn_<mode>, cnn_peer, gan, gan_ablation, question, svm, transfer. A folder stand
 dataset under it:
 cnn=reports/cnn reads <dataset>/<mode>/metrics.json (as cnn_<mode>@<dataset>, peer as cnn_peer@<dataset>),
 gan=reports/gan and question=reports/question read <dataset>/metrics.json (as gan@<dataset>, ...; not
-reports/gan/ablation/, which gan_ablation= names).
+reports/gan/ablation/, which gan_ablation= names). Only the datasets of `data.datasets` are read from a
+folder, so a demo experiment's table does not show the committed real run's files beside its own.
 """
 
 import argparse
@@ -20,6 +21,8 @@ from pathlib import Path
 from pipeline.core.cli import run_stage
 from pipeline.core.errors import PipelineError
 from pipeline.core.outputs import write_json, write_text
+from pipeline.core.params import load
+from pipeline.data.config import DatasetsKeys
 from pipeline.report.headline import (
     MODE_LABELS,
     ablation_line,
@@ -29,26 +32,32 @@ from pipeline.report.headline import (
     results_table,
 )
 
-PARAMS = {}
+PARAMS = {"data": DatasetsKeys}
 GAN_ABLATION_DIR = "ablation"  # reports/gan/ablation: gan_ablation's, read as gan_ablation=, not a dataset
 
 
-def expand(name: str, path: Path) -> dict[str, Path]:
-    """NAME=FOLDER -> the per-dataset metrics files under it (cnn: <dataset>/<mode>/, gan: <dataset>/)."""
+def expand(name: str, path: Path, datasets: list[str]) -> dict[str, Path]:
+    """NAME=FOLDER -> the metrics files under it of each of `datasets` (cnn: <dataset>/<mode>/, gan:
+    <dataset>/)."""
     if not path.is_dir():
         return {name: path}
     if name == "cnn":
         order = [*MODE_LABELS, "peer"]  # pipeline order of the modes, then any other, per dataset
-        files = sorted(path.glob("*/*/metrics.json"), key=lambda p: (
-            p.parent.parent.name, order.index(p.parent.name) if p.parent.name in order else len(order), p))
+        def rank(p: Path):
+            mode = p.parent.name
+            return datasets.index(p.parent.parent.name), order.index(mode) if mode in order else len(order), p
+
+        ours = [p for p in path.glob("*/*/metrics.json") if p.parent.parent.name in datasets]
+        files = sorted(ours, key=rank)
         found = {f"cnn_{p.parent.name}@{p.parent.parent.name}": p for p in files}
     elif name in ("gan", "question"):
         found = {f"{name}@{p.parent.name}": p for p in sorted(path.glob("*/metrics.json"))
-                 if p.parent.name != GAN_ABLATION_DIR}
+                 if p.parent.name in datasets and p.parent.name != GAN_ABLATION_DIR}
     else:
         raise PipelineError(f"report: {name}={path} is a folder (only cnn=, gan= and question= may name one)")
     if not found:
-        raise PipelineError(f"{path}: no metrics files under it (stage '{name}' has not run)")
+        raise PipelineError(f"{path}: no metrics files of {', '.join(datasets)} under it "
+                            f"(stage '{name}' has not run)")
     return found
 
 
@@ -70,12 +79,13 @@ def main(argv=None):
     parser.add_argument("--table", type=Path, required=True, help="reports/tables/results.md")
     parser.add_argument("metrics", nargs="+", help="NAME=PATH of each stage's metrics file")
     args = parser.parse_args(argv)
+    datasets = load(DatasetsKeys, "data").datasets
     named = {}
     for arg in args.metrics:
         name, sep, path = arg.partition("=")
         if not sep or not name or not path:
             raise PipelineError(f"report: argument '{arg}' is not NAME=PATH")
-        named.update(expand(name, Path(path)))
+        named.update(expand(name, Path(path), datasets))
     files = read(named)
     head = headline(files)
     write_json(args.out, head)

@@ -11,6 +11,12 @@ from pipeline.report.headline import MAX_NUMBERS, count_numbers
 MODES = ("none", "classical", "random_oversample", "smote", "gan", "transfer")
 
 
+@pytest.fixture(autouse=True)
+def run_datasets(tmp_path):
+    """The run's data.datasets (report reads only their files from a folder)."""
+    (tmp_path / "params.yaml").write_text("data:\n  datasets: [fer2013, ckplus]\n")
+
+
 def cnn(dataset, mode, acc):
     block = {"accuracy": acc, "macro_f1": acc - 0.1, "f1": {"happy": 0.5},
              "evaluation": f"{dataset} protocol"}
@@ -141,8 +147,23 @@ def test_folders_stand_for_every_dataset_under_them(tmp_path):
     assert out["ckplus"]["gan"]["fid_pooled"] == 100.0 and out["fer2013"]["peer"]["accuracy"] == 0.66
     assert count_numbers(out) <= MAX_NUMBERS
     (tmp_path / "empty").mkdir()
-    with pytest.raises(PipelineError, match="empty: no metrics files"):
+    with pytest.raises(PipelineError, match="empty: no metrics files of fer2013, ckplus"):
         report.main(["m.json", "--table", "t.md", "cnn=empty"])
+
+
+def test_a_folder_gives_only_the_runs_datasets(tmp_path):
+    """A demo experiment's table holds the demo alone, not the committed real run's files beside it."""
+    for ds in ("fer2013", "demo"):
+        (tmp_path / f"reports/cnn/{ds}/none").mkdir(parents=True)
+        (tmp_path / f"reports/cnn/{ds}/none/metrics.json").write_text(json.dumps(cnn(ds, "none", 0.6)))
+    (tmp_path / "params.yaml").write_text("data:\n  datasets: [demo]\n")
+    report.main(["m.json", "--table", "t.md", "cnn=reports/cnn"])
+    out = json.loads((tmp_path / "m.json").read_text())
+    assert list(out) == ["demo"]
+    assert "fer2013" not in (tmp_path / "t.md").read_text()
+    (tmp_path / "params.yaml").write_text("data:\n  datasets: [ckplus]\n")
+    with pytest.raises(PipelineError, match="reports/cnn: no metrics files of ckplus under it"):
+        report.main(["m.json", "--table", "t.md", "cnn=reports/cnn"])
 
 
 def test_modes_from_different_profiles_are_named_in_the_protocol_line(tmp_path):

@@ -151,17 +151,21 @@ def run_modes(reports: Path) -> list[str]:
 DATASET_ORDER = ("fer2013", "ckplus", "rafd", "demo")
 
 
-def dataset_dirs(reports: Path) -> list[Path]:
-    """reports/cnn/<dataset>/ folders holding a <mode>/metrics.json, FER-2013 first."""
+def dataset_dirs(reports: Path, datasets: list[str] | None = None) -> list[Path]:
+    """reports/cnn/<dataset>/ folders holding a <mode>/metrics.json (of `datasets` only, when given: a
+    demo run's table leaves out the committed real run's folders), FER-2013 first."""
     found = {p.parent.parent.name for p in reports.glob("*/*/metrics.json")}
+    if datasets is not None:
+        found &= set(datasets)
     rank = {name: i for i, name in enumerate(DATASET_ORDER)}
     return [reports / name for name in sorted(found, key=lambda n: (rank.get(n, len(rank)), n))]
 
 
-def build(reports: Path, gan_dir: Path | None = None) -> str:
-    """reports/tables/thesis.md from reports/cnn/<dataset>/ and reports/gan/<dataset>/metrics.json."""
+def build(reports: Path, gan_dir: Path | None = None, datasets: list[str] | None = None) -> str:
+    """reports/tables/thesis.md from reports/cnn/<dataset>/ and reports/gan/<dataset>/metrics.json
+    (every dataset found, or those of `datasets`)."""
     reports = Path(reports)
-    folders = dataset_dirs(reports)
+    folders = dataset_dirs(reports, datasets)
     if not folders:
         raise PipelineError(f"{reports}: no reports/cnn/<dataset>/<mode>/metrics.json found "
                             f"(run evaluate_classifier first)")

@@ -3,7 +3,7 @@
 Usage: python -m pipeline.classifier.thesis_table --runs reports/cnn --gan-metrics reports/gan
            --out reports/tables/thesis.md
 --runs holds <dataset>/<mode>/metrics.json (every mode present) and <dataset>/peer/metrics.json; one
-section per dataset, the GANs of each named from --gan-metrics <dataset>/metrics.json.
+section per dataset of `data.datasets`, the GANs of each named from --gan-metrics <dataset>/metrics.json.
 """
 
 import argparse
@@ -11,9 +11,11 @@ from pathlib import Path
 
 from ..core.cli import run_stage
 from ..core.outputs import write_text
+from ..core.params import load
+from ..data.config import DatasetsKeys
 from .tables import build
 
-PARAMS = {}
+PARAMS = {"data": DatasetsKeys}
 
 
 def main(argv=None):
@@ -24,7 +26,7 @@ def main(argv=None):
                         help="reports/gan, holding <dataset>/metrics.json (which GANs made the gan images)")
     parser.add_argument("--out", type=Path, required=True, help="markdown file to write")
     args = parser.parse_args(argv)
-    write_text(args.out, build(args.runs, args.gan_metrics))
+    write_text(args.out, build(args.runs, args.gan_metrics, load(DatasetsKeys, "data").datasets))
     print(f"wrote {args.out}")
 
 

@@ -9,6 +9,7 @@ from pipeline.core import params
 from pipeline.core.checkpoint import fingerprint
 from pipeline.core.distribute import DistributeKeys
 from pipeline.core.errors import PipelineError
+from pipeline.data.config import DatasetsKeys
 
 from .helpers import TINY, keys
 
@@ -19,7 +20,8 @@ def test_scoring_and_label_keys_are_not_training_keys():
     assert set(EvalKeys.model_fields) == {"profile", "tta_flip", "tta_crops"}
     assert train_classifier.PARAMS == {"cnn": TrainKeys, "distribute": DistributeKeys}
     assert evaluate_classifier.PARAMS == {"cnn": EvalKeys}
-    assert set(score_peer.PARAMS["cnn"].model_fields) == {"profile"} and thesis_table.PARAMS == {}
+    assert set(score_peer.PARAMS["cnn"].model_fields) == {"profile"}
+    assert thesis_table.PARAMS == {"data": DatasetsKeys}
 
 
 def test_repo_params_validate(repo_params):

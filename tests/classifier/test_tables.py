@@ -32,6 +32,7 @@ def test_table_has_a_section_per_dataset_lists_present_modes_and_gan_provenance(
     (runs / "demo/none/live/metrics.json").write_text(json.dumps({"step": 1}))  # dvclive's summary: not a run
     (tmp_path / "gan/demo").mkdir(parents=True)
     (tmp_path / "gan/demo/metrics.json").write_text(json.dumps({"dataset": "demo", "profile": "gan-demo"}))
+    (tmp_path / "params.yaml").write_text("data:\n  datasets: [demo, ckplus]\n")
     thesis_table.main(["--runs", str(runs), "--gan-metrics", str(tmp_path / "gan"),
                        "--out", str(tmp_path / "thesis.md")])
     table = (tmp_path / "thesis.md").read_text()
@@ -43,6 +44,10 @@ def test_table_has_a_section_per_dataset_lists_present_modes_and_gan_provenance(
     assert "+ classical" not in demo and "90.00%" not in table  # a folder no stage writes is not read
     assert "profile gan-demo" in demo and "gan_table1_demo.md" in demo
     assert table.count("## Notes") == 1 and table.startswith("# Thesis") and "63.39%" in table
+    (tmp_path / "params.yaml").write_text("data:\n  datasets: [demo]\n")  # a demo run beside committed CK+
+    thesis_table.main(["--runs", str(runs), "--out", str(tmp_path / "demo.md")])
+    demo_only = (tmp_path / "demo.md").read_text()
+    assert "## demo" in demo_only and "## ckplus" not in demo_only
 
 
 def test_subject_kfold_columns_appear_for_a_lab_dataset_and_mark_generated_modes():

@@ -33,7 +33,6 @@ from pipeline.report.headline import (
 )
 
 PARAMS = {"data": DatasetsKeys}
-GAN_ABLATION_DIR = "ablation"  # reports/gan/ablation: gan_ablation's, read as gan_ablation=, not a dataset
 
 
 def expand(name: str, path: Path, datasets: list[str]) -> dict[str, Path]:
@@ -43,6 +42,7 @@ def expand(name: str, path: Path, datasets: list[str]) -> dict[str, Path]:
         return {name: path}
     if name == "cnn":
         order = [*MODE_LABELS, "peer"]  # pipeline order of the modes, then any other, per dataset
+
         def rank(p: Path):
             mode = p.parent.name
             return datasets.index(p.parent.parent.name), order.index(mode) if mode in order else len(order), p
@@ -52,7 +52,7 @@ def expand(name: str, path: Path, datasets: list[str]) -> dict[str, Path]:
         found = {f"cnn_{p.parent.name}@{p.parent.parent.name}": p for p in files}
     elif name in ("gan", "question"):
         found = {f"{name}@{p.parent.name}": p for p in sorted(path.glob("*/metrics.json"))
-                 if p.parent.name in datasets and p.parent.name != GAN_ABLATION_DIR}
+                 if p.parent.name in datasets}  # reports/gan/ablation is no dataset: gan_ablation= reads it
     else:
         raise PipelineError(f"report: {name}={path} is a folder (only cnn=, gan= and question= may name one)")
     if not found:

@@ -29,3 +29,12 @@ def test_table1_sets_this_run_beside_the_published_rows():
 def test_table1_without_inception_says_why():
     metrics = {**run("demo", 1.0), "inception": None}
     assert "Inception skipped (see inception_note in metrics.json)" in table1(metrics)
+
+
+def test_table1_says_what_the_budget_cells_count_for_each_generator():
+    per_class = table1(run("fer2013", 30.0))
+    conditional = table1({**run("fer2013", 30.0), "generator": "conditional", "classes": ["happy", "sad"],
+                          "training": {"conditional": run("fer2013", 30.0)["training"]["happy"]}})
+    assert "per class (one GAN per class)" in per_class and "conditional" not in per_class.split("**")[-1]
+    assert "(1 conditional GAN, 2 classes)" in conditional
+    assert "one conditional GAN" in conditional and "one GAN per class" not in conditional

@@ -43,16 +43,21 @@ def variant_label(metrics: dict) -> str:
     return ", ".join(parts) or REFERENCE
 
 
+def is_conditional(metrics: dict) -> bool:
+    """One conditional GAN over every class made the fakes (not one DCGAN per class)."""
+    return metrics.get("generator") == "conditional"
+
+
 def models_label(metrics: dict) -> str:
     cards = metrics["training"]
-    if metrics.get("generator") == "conditional":
+    if is_conditional(metrics):
         return f"1 conditional GAN, {len(metrics['classes'])} classes"
     return f"{len(cards)} per-class GANs"
 
 
 def budget_note(metrics: dict) -> str:
     """What the epochs, batch and time cells count: per-class DCGANs and one conditional GAN differ."""
-    if metrics.get("generator") == "conditional":
+    if is_conditional(metrics):
         return ("Epochs and batch size are those of the one conditional GAN, whose epochs pass over the "
                 "images of every class; train time is its total.")
     return "Epochs and batch sizes are per class (one GAN per class); train time is the sum over the classes."

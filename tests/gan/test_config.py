@@ -70,9 +70,9 @@ def test_gan_metrics_fid_switch_reads_yaml_off(committed_params):
 
 def test_runs_and_per_dataset_budgets_of_every_profile():
     """paper: a per-class GAN for every class of every chain dataset (CK+48: contempt, no neutral); cpu: one
-    conditional GAN per dataset instead (the ablation's choice); by_dataset: budgets."""
+    conditional GAN per dataset instead (the ablation's choice), and so does the demo; by_dataset: budgets."""
     from pipeline.core.profiles import compose
-    from pipeline.gan.config import CGANKeys, TrainGANKeys
+    from pipeline.gan.config import CGANKeys
 
     paper, cpu = compose("paper"), compose("cpu")
     runs = paper["gan"]["runs"]
@@ -88,10 +88,11 @@ def test_runs_and_per_dataset_budgets_of_every_profile():
     ck, fer = cfg.for_dataset("ckplus"), cfg.for_dataset("fer2013")
     assert (ck.epochs, ck.batch_size) == (100, 8) and (fer.epochs, fer.batch_size) == (50, 32)
     assert "by_dataset" not in gan_config(ck) and gan_config(fer) == gan_config(cfg)
-    demo = compose("demo")
-    assert {r["dataset"] for r in demo["gan"]["runs"].values()} == {"demo"} == set(demo["data"]["datasets"])
-    assert demo["gan"]["cgan_datasets"] == []
-    assert TrainGANKeys.model_validate(demo["gan"]).for_dataset("demo").epochs == demo["gan"]["epochs"]
+    demo = compose("demo")  # the cpu run's chain at demo sizes (paper 000's per-class GAN: in its ablation)
+    assert demo["gan"]["runs"] == {} and demo["gan"]["cgan_datasets"] == demo["data"]["datasets"] == ["demo"]
+    assert (demo["synthesize"]["generator"], demo["gan_metrics"]["models"]) == ("conditional", "models/cgan")
+    assert "paper" in demo["gan_ablation"]["variants"]
+    assert CGANKeys.model_validate(demo["gan"]).for_dataset("demo").epochs == demo["gan"]["epochs"]
 
 
 def test_min_steps_gives_a_small_class_more_epochs_and_leaves_large_ones_alone():

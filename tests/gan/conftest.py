@@ -41,13 +41,15 @@ def images(demo_dataset):
 
 
 def write_tiny_params(committed: dict, folder: Path) -> Path:
-    """params.yaml with the committed values, tiny networks and 1-epoch runs."""
+    """params.yaml with the demo profile's values, tiny networks, 1-epoch runs and per-class generators."""
     params = {name: dict(value) if isinstance(value, dict) else value for name, value in committed.items()}
     tiny = {k: list(v) if isinstance(v, tuple) else v for k, v in TINY.items()}
     params["gan"].update(tiny, epochs=1)
     params["feature_gan"].update(tiny, batch_size=8)  # epochs, max_images: each run's command line
     params["gan_metrics"].update(samples_per_class=4, fid="off", kid_subsets=2, kid_subset_size=4,
                                  classifier_epochs=1, classifier_max_train=64, real_max_images=16)
+    for stage in ("synthesize", "gan_metrics"):  # the per-class GANs of `trained` (the demo profile's: one
+        params[stage].update(generator="per_class", models="models/gan")  # conditional GAN, as cpu's)
     path = Path(folder) / "params.yaml"
     path.write_text(yaml.safe_dump(params))
     return path

@@ -16,8 +16,8 @@ start=$(date +%s)
 "$@"
 rc=$?
 awk -v total=$(( $(date +%s) - start )) '
-  BEGIN { printf "%8s %8s  %s\n", "wall s", "CPU s", "stage" }
-  { wall += $1; cpu += $2 + $3; printf "%8.1f %8.1f  %s\n", $1, $2 + $3, $4 | "sort -k2 -rn" }
-  END { close("sort -k2 -rn"); printf "%d stages: %.0f s wall in stages, %.0f CPU-s; %d s wall in all\n", NR, wall, cpu, total }
+  BEGIN { by_cpu = "sort -k2 -rn"; printf "%8s %8s  %s\n", "wall s", "CPU s", "stage" }
+  { wall += $1; cpu += $2 + $3; printf "%8.1f %8.1f  %s\n", $1, $2 + $3, $4 | by_cpu }
+  END { close(by_cpu); printf "%d stages: %.0f s wall in stages, %.0f CPU-s; %d s wall in all\n", NR, wall, cpu, total }
 ' "$STAGE_TIMES"
 exit $rc

@@ -48,8 +48,9 @@ def write_tiny_params(committed: dict, folder: Path) -> Path:
     params["feature_gan"].update(tiny, batch_size=8)  # epochs, max_images: each run's command line
     params["gan_metrics"].update(samples_per_class=4, fid="off", kid_subsets=2, kid_subset_size=4,
                                  classifier_epochs=1, classifier_max_train=64, real_max_images=16)
-    for stage in ("synthesize", "gan_metrics"):  # the per-class GANs of `trained` (the demo profile's: one
-        params[stage].update(generator="per_class", models="models/gan")  # conditional GAN, as cpu's)
+    # These tests score the per-class GANs of `trained`; the demo profile itself uses one conditional GAN.
+    for stage in ("synthesize", "gan_metrics"):
+        params[stage].update(generator="per_class", models="models/gan")
     path = Path(folder) / "params.yaml"
     path.write_text(yaml.safe_dump(params))
     return path

@@ -68,8 +68,9 @@ def test_gan_epochs_reruns_exactly_the_gan_stages_and_their_readers():
     direct = {n for n, st in STAGES.items() if "gan.epochs" in st.get("params", [])}
     assert direct == {"train_gan", "train_cgan"}
     rerun = rerun_by(changed, params)
-    untouched = {"ingest", "crop", "rebalance", "real_stats", "train_feature_gan", "svm_features", "svm",
-                 "train_classifier", "evaluate_classifier", "score_peer", "landmarks", "train_transfer",
-                 "evaluate_transfer", "ablate_transfer", "transfer_table", "train_transfer_judge"}
+    untouched = {"ingest", "detect_faces", "crop", "rebalance", "real_stats", "train_feature_gan",
+                 "svm_features", "svm", "train_classifier", "evaluate_classifier", "score_peer", "landmarks",
+                 "train_transfer", "evaluate_transfer", "ablate_transfer", "transfer_table",
+                 "train_transfer_judge"}
     assert rerun & untouched == set()
     assert {"synthesize", "gan_metrics", "train_classifier_gan", "evaluate_classifier_gan", "report"} <= rerun

@@ -128,15 +128,23 @@ class FaceCropper:
     def padded(image: np.ndarray, pad: int) -> np.ndarray:
         return cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_REFLECT_101) if pad else image
 
-    def cut(self, image: np.ndarray, box) -> np.ndarray:
-        """Square crop around `box` grown by `margin`, shifted (and if need be shrunk) to lie inside
-        the image: the reflected padding only helps detection and never reaches the output."""
+    def window(self, shape: tuple[int, int], box) -> tuple[int, int, int]:
+        """(left, top, side) of the square crop around `box` grown by `margin`, shifted (and if need be
+        shrunk) to lie inside the image: the reflected padding only helps detection, never the output."""
         x1, y1, x2, y2 = box[:4]
-        h, w = image.shape
+        h, w = shape
         side = int(round(min(max(x2 - x1, y2 - y1) * (1 + self.cfg.margin), h, w)))
         side = max(side, 1)
         left = int(np.clip(round((x1 + x2 - side) / 2), 0, w - side))
         top = int(np.clip(round((y1 + y2 - side) / 2), 0, h - side))
+        return left, top, side
+
+    def cut(self, image: np.ndarray, box) -> np.ndarray:
+        """The square crop around a face box, resized to crop.size."""
+        return self.cut_window(image, self.window(image.shape, box))
+
+    def cut_window(self, image: np.ndarray, window) -> np.ndarray:
+        left, top, side = window
         return self.resized(image[top:top + side, left:left + side])
 
     @staticmethod
@@ -149,7 +157,7 @@ class FaceCropper:
     def whole(self, image: np.ndarray) -> np.ndarray:
         """Passthrough: the central square of the image, resized."""
         x1, y1, x2, y2 = self.central_square(image)
-        return self.resized(image[y1:y2, x1:x2])
+        return self.cut_window(image, (x1, y1, x2 - x1))
 
     def resized(self, face: np.ndarray) -> np.ndarray:
         if face.shape == (self.size, self.size):
@@ -179,28 +187,42 @@ class FaceCropper:
         return found, (np.stack(crops) if crops else np.zeros((0, self.size, self.size), np.uint8))
 
     # ---- the crop stage's job for one dataset: one face per image
-    def crop_dataset(self, ds: FaceDataset, name: str) -> tuple[FaceDataset, np.ndarray]:
-        """Cropped dataset (rejected rows dropped) and the outcome of every input row."""
+    def windows(self, ds: FaceDataset, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """Outcome of every row and its crop window (n, 3) left, top, side (side 0: rejected)."""
         n = len(ds)
         total = n * max(1, len(self.detectors))
-        with tqdm(total=total, desc=f"crop {name}", unit="img", mininterval=2) as bar:
+        with tqdm(total=total, desc=f"detect faces {name}", unit="img", mininterval=2) as bar:
             outcome, boxes = self.detect(ds.images, bar)
         if self.detectors and not np.any(np.isin(outcome, self.detectors)):
             raise PipelineError(f"{name}: no face found in any of its {n} images "
                                 f"(detectors {', '.join(self.detectors)})")
-        out = np.empty((n, self.size, self.size), np.uint8)
+        windows = np.zeros((n, 3), np.int64)
         for i in range(n):
             if outcome[i] in DETECTORS:
-                out[i] = self.cut(ds.images[i], boxes[i][0])
+                windows[i] = self.window(ds.images[i].shape, boxes[i][0])
             elif outcome[i] == "passthrough":
-                out[i] = self.whole(ds.images[i])
+                x1, y1, x2, _ = self.central_square(ds.images[i])
+                windows[i] = x1, y1, x2 - x1
+        return outcome, windows
+
+    def apply_windows(self, ds: FaceDataset, outcome: np.ndarray, windows: np.ndarray,
+                      name: str) -> FaceDataset:
+        """The cropped dataset: every kept row cut at its window, rejected rows dropped."""
         keep = outcome != "rejected"
         if not keep.any():
             raise PipelineError(f"{name}: every image was rejected "
                                 f"(no face found, passthrough {self.passthrough})")
+        out = np.zeros((len(ds), self.size, self.size), np.uint8)
+        for i in np.flatnonzero(keep):
+            out[i] = self.cut_window(ds.images[i], windows[i])
         cropped = ds.with_images(out).subset(keep)
         cropped.extra = {**cropped.extra, "crop_outcome": outcome[keep]}
-        return cropped, outcome
+        return cropped
+
+    def crop_dataset(self, ds: FaceDataset, name: str) -> tuple[FaceDataset, np.ndarray]:
+        """Cropped dataset (rejected rows dropped) and the outcome of every input row."""
+        outcome, windows = self.windows(ds, name)
+        return self.apply_windows(ds, outcome, windows, name), outcome
 
 
 def outcome_report(ds: FaceDataset, outcome: np.ndarray, seconds: float) -> dict:

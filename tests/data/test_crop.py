@@ -14,7 +14,7 @@ from pipeline.core.emotions import FER2013_CLASSES
 from pipeline.core.errors import PipelineError
 from pipeline.core.params import validate
 from pipeline.core.profiles import compose
-from pipeline.data import crop
+from pipeline.data import crop, detect_faces
 from pipeline.data.config import CropKeys
 from pipeline.data.faces import FaceCropper
 
@@ -131,3 +131,26 @@ def test_missing_canonical_data(tmp_path):
     (tmp_path / "params.yaml").write_text(yaml.safe_dump({"crop": params()}))
     with pytest.raises(PipelineError, match="data/canonical"):
         crop.main(ARGS)
+
+
+def test_windows_found_by_detect_faces_give_the_one_step_crops(tmp_path, photo, tight):
+    """dvc.yaml's two steps (detect_faces, then crop --faces) write what crop alone writes; the
+    windows file holds no pixels and rejects a canonical dataset it was not found on."""
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump({"crop": params()}))
+    blank = np.full((48, 48), 128, np.uint8)
+    dataset([tight, blank, tight[:, ::-1]], [0, 1, 2], source="fer2013").save("data/canonical/fer2013.npz")
+    crop.main(ARGS)
+    one_step = Path("data/cropped/fer2013.npz").read_bytes()
+    detect_faces.main(["data/canonical", "data/faces"])
+    with np.load("data/faces/fer2013.npz") as z:
+        assert sorted(z.files) == ["images_md5", "outcome", "seconds", "window"]
+        assert z["outcome"].tolist()[1] == "rejected" and z["window"][1].tolist() == [0, 0, 0]
+    crop.main([*ARGS, "--faces", "data/faces"])
+    assert Path("data/cropped/fer2013.npz").read_bytes() == one_step
+    dataset([tight, tight, tight], [0, 1, 2], source="fer2013").save("data/canonical/fer2013.npz")
+    with pytest.raises(PipelineError, match="found on other images than the canonical fer2013") as err:
+        crop.main([*ARGS, "--faces", "data/faces"])
+    assert str(err.value).startswith("data/faces/fer2013.npz: ")
+    Path("data/faces/fer2013.npz").unlink()
+    with pytest.raises(PipelineError, match="data/faces/fer2013.npz: face windows not found"):
+        crop.main([*ARGS, "--faces", "data/faces"])

@@ -50,6 +50,9 @@ def rebalance(ds: FaceDataset, cfg: RebalanceKeys, source_path) -> tuple[FaceDat
         targets = class_targets(present, cfg.target)
         balanced_train = train
     balanced = FaceDataset.concat([balanced_train, rest]) if len(rest) else balanced_train
+    # concat gathers the extra fields through a set, in string-hash order that changes with every process;
+    # the saved file (and its md5 in dvc.lock) must not: keep the input's order
+    balanced.extra = {k: balanced.extra[k] for k in ds.extra if k in balanced.extra}
     after = balanced_train.class_counts()
     targets_doc = {"dataset": ds.source, "classes": list(ds.classes),
                    "targets": {c: int(targets.get(c, 0)) for c in ds.classes},

@@ -1,7 +1,11 @@
 """rebalance: counts are right for each strategy, only train is touched, no row is added (oversampling
 is a classifier mode, tested with the classifier)."""
 
+import hashlib
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +17,7 @@ from pipeline.core.emotions import FER2013_CLASSES
 from pipeline.core.errors import PipelineError
 from pipeline.data import rebalance
 
+REPO = Path(__file__).resolve().parents[2]
 ARGS = ["data/cropped", "data/balanced", "reports/rebalance"]
 
 TRAIN_COUNTS = {"angry": 10, "disgust": 3, "happy": 6}
@@ -126,3 +131,21 @@ def test_unknown_param_values(tmp_path, params, key):
     with pytest.raises(PipelineError, match=key):
         run(tmp_path, **params)
     assert not Path("data/balanced").exists()
+
+
+def test_balanced_file_is_the_same_bytes_in_every_process(tmp_path):
+    """The saved dataset's extra fields keep the input's order whatever Python's string-hash seed (a
+    set order once made CK+'s data/balanced md5 differ between two runs on the same input)."""
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump({"data": {"datasets": ["fer2013"]}, "rebalance": {
+        "strategy": "none", "cap": 4, "target": "max", "seed": 0}}))
+    ds = imbalanced()
+    ds.extra = {f"field{i}": np.full(len(ds), i) for i in range(6)}
+    ds.save("data/cropped/fer2013.npz")
+    digests = set()
+    for seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(REPO)}
+        subprocess.run([sys.executable, "-m", "pipeline.data.rebalance", "data/cropped", f"out{seed}",
+                        f"rep{seed}"], env=env, check=True, capture_output=True)
+        digests.add(hashlib.md5(Path(f"out{seed}/fer2013/dataset.npz").read_bytes()).hexdigest())
+    assert len(digests) == 1
+    assert list(FaceDataset.load("out1/fer2013/dataset.npz").extra) == [f"field{i}" for i in range(6)]

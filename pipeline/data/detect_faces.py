@@ -32,9 +32,10 @@ def main(argv=None) -> None:
     for path, ds in face_windows.canonical_datasets(args.canonical_dir):
         t0 = time.perf_counter()
         outcome, windows = cropper.windows(ds, str(path))
-        found[ds.source] = ds, outcome, windows, time.perf_counter() - t0
+        seconds = time.perf_counter() - t0
+        found[ds.source] = ds, outcome, windows, seconds
         counts = {o: int((outcome == o).sum()) for o in OUTCOMES}
-        print(f"detect_faces: {ds.source}: {counts} ({found[ds.source][3]:.1f}s)", flush=True)
+        print(f"detect_faces: {ds.source}: {counts} ({seconds:.1f}s)", flush=True)
     with stage_outputs(args.faces_dir) as (faces_dir,):
         for source, (ds, outcome, windows, seconds) in found.items():
             face_windows.save(faces_dir / f"{source}.npz", ds, outcome, windows, seconds)

@@ -154,10 +154,15 @@ class FaceCropper:
         s = min(h, w)
         return (w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s
 
+    @classmethod
+    def central_window(cls, image: np.ndarray) -> tuple[int, int, int]:
+        """(left, top, side) of the central square: the passthrough window."""
+        x1, y1, x2, _ = cls.central_square(image)
+        return x1, y1, x2 - x1
+
     def whole(self, image: np.ndarray) -> np.ndarray:
         """Passthrough: the central square of the image, resized."""
-        x1, y1, x2, y2 = self.central_square(image)
-        return self.cut_window(image, (x1, y1, x2 - x1))
+        return self.cut_window(image, self.central_window(image))
 
     def resized(self, face: np.ndarray) -> np.ndarray:
         if face.shape == (self.size, self.size):
@@ -201,8 +206,7 @@ class FaceCropper:
             if outcome[i] in DETECTORS:
                 windows[i] = self.window(ds.images[i].shape, boxes[i][0])
             elif outcome[i] == "passthrough":
-                x1, y1, x2, _ = self.central_square(ds.images[i])
-                windows[i] = x1, y1, x2 - x1
+                windows[i] = self.central_window(ds.images[i])
         return outcome, windows
 
     def apply_windows(self, ds: FaceDataset, outcome: np.ndarray, windows: np.ndarray,
